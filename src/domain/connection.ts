@@ -1,0 +1,75 @@
+// The normalized connection model shared by every layer. No provider wire formats here.
+
+export const PROVIDERS = ['PLAID', 'MONEYKIT'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const CONNECTION_STATUSES = [
+  'CONNECTING',
+  'CONNECTED',
+  'EXPIRING',
+  'LOGIN_REQUIRED',
+  'USER_ACTION_REQUIRED',
+  'INSTITUTION_ERROR',
+  'PROVIDER_ERROR',
+  'DISCONNECTED',
+  'UNKNOWN',
+] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+export const CONNECTION_ACTIONS = ['NONE', 'UPDATE_LINK', 'WAIT', 'RECONNECT'] as const;
+export type ConnectionAction = (typeof CONNECTION_ACTIONS)[number];
+
+/** What the frontend should offer, derived from status alone (contract section 1). */
+export const REQUIRED_ACTION = {
+  CONNECTING: 'NONE',
+  CONNECTED: 'NONE',
+  UNKNOWN: 'NONE',
+  EXPIRING: 'UPDATE_LINK',
+  LOGIN_REQUIRED: 'UPDATE_LINK',
+  USER_ACTION_REQUIRED: 'UPDATE_LINK',
+  INSTITUTION_ERROR: 'WAIT',
+  PROVIDER_ERROR: 'WAIT',
+  DISCONNECTED: 'RECONNECT',
+} as const satisfies Record<ConnectionStatus, ConnectionAction>;
+
+export interface ConnectionErrorInfo {
+  /** Exactly as the provider sent it (ITEM_LOGIN_REQUIRED, auth_expired, ...). */
+  providerCode: string;
+  /** Plaid error_type; null for MoneyKit. */
+  providerType: string | null;
+  /** Developer-facing. */
+  message: string;
+  /** Safe to show to the end user; may be null. */
+  displayMessage: string | null;
+}
+
+export interface InstitutionInfo {
+  id: string;
+  name: string | null;
+  logoUrl: string | null;
+  primaryColor: string | null;
+}
+
+/**
+ * A provider's view of one connection, already normalized by the adapter.
+ * `status` here is what the provider's state/error maps to; EXPIRING is derived by the
+ * connections service from `consentExpiresAt` and pending-expiry events.
+ */
+export interface ProviderConnectionState {
+  status: ConnectionStatus;
+  error: ConnectionErrorInfo | null;
+  institution: InstitutionInfo | null;
+  products: string[];
+  consentExpiresAt: Date | null;
+  lastSyncedAt: Date | null;
+}
+
+export type LinkMode = 'CREATE' | 'UPDATE';
+
+export interface LinkTokenInfo {
+  provider: ProviderName;
+  mode: LinkMode;
+  token: string;
+  expiresAt: Date;
+  hostedLinkUrl: string | null;
+}

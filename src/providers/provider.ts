@@ -1,0 +1,87 @@
+import type {
+  ConnectionErrorInfo,
+  LinkTokenInfo,
+  ProviderConnectionState,
+  ProviderName,
+} from '../domain/connection.js';
+
+/**
+ * The port every provider adapter implements. Versioned so that adapters written against an
+ * older shape fail to compile instead of misbehaving. Every method either resolves with the
+ * normalized result or rejects with a ProviderCallError; nothing else escapes an adapter.
+ *
+ * `credential` is the provider secret that addresses one connection (Plaid access_token).
+ * Providers that address connections by id with an app-level token (MoneyKit) get null.
+ */
+export interface ProviderAdapterV1 {
+  readonly specificationVersion: 'v1';
+  readonly provider: ProviderName;
+  /** True when the configured credentials are sandbox ones: resets are allowed. */
+  readonly sandbox: boolean;
+  /** Product names accepted by createLinkToken, checked by the gateway before any call. */
+  readonly products: readonly string[];
+
+  /** A link token for a brand-new connection. */
+  createLinkToken(input: CreateLinkTokenParams): Promise<LinkTokenInfo>;
+
+  /** A link token that relaunches the provider's widget in update mode for an existing connection. */
+  createUpdateLinkToken(input: CreateUpdateLinkTokenParams): Promise<LinkTokenInfo>;
+
+  /** Exchange the token the widget returned; returns the new connection's id, secret and state. */
+  exchangePublicToken(input: { publicToken: string; userId: string }): Promise<ExchangeResult>;
+
+  /** Read the connection's current state from the provider. */
+  getConnection(ref: ConnectionRef): Promise<ProviderConnectionState>;
+
+  /** Sandbox only: force the connection into the login-required state. */
+  resetLogin(ref: ConnectionRef): Promise<void>;
+
+  /**
+   * Sandbox only: force several connections of one user into login-required, in as few
+   * provider calls as the provider allows. Adapters without a batch call loop over resetLogin.
+   */
+  resetLogins(input: { userId: string; connections: ConnectionRef[] }): Promise<void>;
+
+  /** Remove the connection at the provider (revokes its access). Already-gone is success. */
+  removeConnection(ref: ConnectionRef): Promise<void>;
+}
+
+export interface ConnectionRef {
+  providerConnectionId: string;
+  credential: string | null;
+  /** The provider's own user id, when the connection was made under one (Plaid user_id). */
+  providerUserId?: string | null;
+}
+
+export interface CreateLinkTokenParams {
+  /** The caller's `sub`: Plaid user.client_user_id / MoneyKit customer_user.id. */
+  userId: string;
+  products: string[];
+  /** Absolute URI; the gateway fills LINK_REDIRECT_URI in when the caller gave none. */
+  redirectUri: string | null;
+  androidPackageName: string | null;
+  language: string;
+  countryCodes: string[];
+  /** The gateway's own webhook URL for this provider. */
+  webhookUrl: string;
+}
+
+export interface CreateUpdateLinkTokenParams {
+  userId: string;
+  connection: ConnectionRef;
+  redirectUri: string | null;
+  androidPackageName: string | null;
+  language: string;
+  countryCodes: string[];
+  accountSelectionEnabled: boolean | null;
+  webhookUrl: string;
+}
+
+export interface ExchangeResult {
+  providerConnectionId: string;
+  credential: string | null;
+  providerUserId: string | null;
+  state: ProviderConnectionState;
+}
+
+export type { ConnectionErrorInfo };

@@ -1,0 +1,154 @@
+import type {
+  ConnectionErrorInfo,
+  ConnectionStatus,
+  InstitutionInfo,
+  ProviderName,
+} from '../domain/connection.js';
+
+/** One stored connection. The provider secret is not part of it: see ConnectionStore.getCredential. */
+export interface ConnectionRecord {
+  id: string; // UUID, the internal id (GraphQL wraps it in a global id)
+  provider: ProviderName;
+  providerConnectionId: string;
+  providerUserId: string | null;
+  userId: string;
+  /** The connection was made with sandbox credentials (resets allowed). */
+  sandbox: boolean;
+  status: ConnectionStatus;
+  error: ConnectionErrorInfo | null;
+  institution: InstitutionInfo | null;
+  products: string[];
+  consentExpiresAt: Date | null;
+  /** A pending expiry/disconnect the provider announced (EXPIRING holds until then). */
+  expiringUntil: Date | null;
+  lastSyncedAt: Date | null;
+  statusChangedAt: Date;
+  /** When the state was last read from, or pushed by, the provider (freshness). */
+  stateRefreshedAt: Date;
+  /** Provider time of the last applied change; older events must not roll state back. */
+  lastEventAt: Date | null;
+  createdAt: Date;
+  /** Incremented on every write; used for optimistic concurrency. */
+  version: number;
+}
+
+export interface NewConnection {
+  provider: ProviderName;
+  providerConnectionId: string;
+  providerUserId: string | null;
+  userId: string;
+  sandbox: boolean;
+  status: ConnectionStatus;
+  error: ConnectionErrorInfo | null;
+  institution: InstitutionInfo | null;
+  products: string[];
+  consentExpiresAt: Date | null;
+  expiringUntil: Date | null;
+  lastSyncedAt: Date | null;
+  /** Plaintext provider secret; the store encrypts it before it touches disk. */
+  credential: string | null;
+}
+
+/** The fields a state application may change. Absent fields are left as they are. */
+export interface ConnectionStatePatch {
+  status?: ConnectionStatus;
+  error?: ConnectionErrorInfo | null;
+  institution?: InstitutionInfo | null;
+  products?: string[];
+  consentExpiresAt?: Date | null;
+  expiringUntil?: Date | null;
+  lastSyncedAt?: Date | null;
+  statusChangedAt?: Date;
+  stateRefreshedAt?: Date;
+  lastEventAt?: Date | null;
+}
+
+export interface ConnectionListFilter {
+  /** Restrict to one owner (always set for non-admin callers). */
+  userId?: string;
+  status?: ConnectionStatus[];
+  provider?: ProviderName;
+}
+
+/** Keyset cursor for newest-first paging. */
+export interface ListCursor {
+  createdAt: Date;
+  id: string;
+}
+
+export interface ConnectionPage {
+  items: ConnectionRecord[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+export interface WebhookEventInput {
+  provider: ProviderName;
+  /** Provider idempotency key (MoneyKit webhook_idempotency_key); null when the provider sends none. */
+  dedupeKey: string | null;
+  eventType: string; // e.g. ITEM.ERROR, link.state_changed
+  providerConnectionId: string | null;
+  /** Provider time of the event, when it carries one. */
+  occurredAt: Date | null;
+  /** The verified raw body, parsed. Never contains provider secrets. */
+  payload: unknown;
+}
+
+export interface WebhookEventRecord extends WebhookEventInput {
+  id: string;
+  receivedAt: Date;
+  /** null until applied; the outcome afterwards (applied, unchanged, stale, ignored, unknown_connection). */
+  outcome: string | null;
+}
+
+export class ConnectionConflictError extends Error {
+  constructor(message = 'connection was changed concurrently') {
+    super(message);
+    this.name = 'ConnectionConflictError';
+  }
+}
+
+export class DuplicateConnectionError extends Error {
+  constructor() {
+    super('a connection with this provider id already exists');
+    this.name = 'DuplicateConnectionError';
+  }
+}
+
+/**
+ * The storage port. Two implementations (PGlite embedded, PostgreSQL via pg) pass one shared
+ * test suite. Implementations know nothing of provider wire formats.
+ */
+export interface ConnectionStore {
+  /** Apply pending migrations; safe when several instances start together. */
+  migrate(): Promise<void>;
+  /** Latest applied migration version (readiness). */
+  schemaVersion(): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Throws DuplicateConnectionError when (provider, providerConnectionId) exists. */
+  insertConnection(c: NewConnection): Promise<ConnectionRecord>;
+  /** Batch read in the order of `ids`; null for a missing id (DataLoader-shaped). */
+  getConnections(ids: readonly string[]): Promise<(ConnectionRecord | null)[]>;
+  findByProviderId(provider: ProviderName, providerConnectionId: string): Promise<ConnectionRecord | null>;
+  /** The decrypted provider secret, or null. Callers must never put it in a response or log. */
+  getCredential(id: string): Promise<string | null>;
+  /** Newest first (createdAt desc, id desc), `first` items after `after`. */
+  listConnections(filter: ConnectionListFilter, page: { first: number; after: ListCursor | null }): Promise<ConnectionPage>;
+  /**
+   * Write a state patch. With `expectedVersion`, throws ConnectionConflictError when the row moved
+   * on meanwhile. Returns the updated record, or null when the connection no longer exists.
+   */
+  updateState(id: string, patch: ConnectionStatePatch, expectedVersion?: number): Promise<ConnectionRecord | null>;
+  /** Returns true when a row was deleted. */
+  deleteConnection(id: string): Promise<boolean>;
+
+  /**
+   * Record a verified webhook delivery. Returns null when `dedupeKey` was seen before for this
+   * provider (a replay); deliveries without a key are always recorded.
+   */
+  recordWebhookEvent(e: WebhookEventInput): Promise<WebhookEventRecord | null>;
+  setWebhookOutcome(id: string, outcome: string): Promise<void>;
+  listWebhookEvents(filter: { provider?: ProviderName; providerConnectionId?: string; limit?: number }): Promise<WebhookEventRecord[]>;
+}
