@@ -72,4 +72,6 @@ export interface LinkTokenInfo {
   token: string;
   expiresAt: Date;
   hostedLinkUrl: string | null;
+  /** The provider's own id for the end user, when it returned one (Plaid user_id). Not exposed in GraphQL. */
+  providerUserId?: string | null;
 }

@@ -119,7 +119,7 @@ export class DuplicateConnectionError extends Error {
  * The storage port. Two implementations (PGlite embedded, PostgreSQL via pg) pass one shared
  * test suite. Implementations know nothing of provider wire formats.
  */
-export interface ConnectionStore {
+export interface ConnectionStore extends ProviderUserStore {
   /** Apply pending migrations; safe when several instances start together. */
   migrate(): Promise<void>;
   /** Latest applied migration version (readiness). */
@@ -151,4 +151,14 @@ export interface ConnectionStore {
   recordWebhookEvent(e: WebhookEventInput): Promise<WebhookEventRecord | null>;
   setWebhookOutcome(id: string, outcome: string): Promise<void>;
   listWebhookEvents(filter: { provider?: ProviderName; providerConnectionId?: string; limit?: number }): Promise<WebhookEventRecord[]>;
+}
+
+/**
+ * Provider-side user ids learned for a caller (Plaid returns `user_id` from /link/token/create).
+ * Kept so that batch operations keyed by the provider's user (Plaid /sandbox/user/reset_login)
+ * can be used for connections made later by the same caller.
+ */
+export interface ProviderUserStore {
+  setProviderUserId(provider: ProviderName, userId: string, providerUserId: string): Promise<void>;
+  getProviderUserId(provider: ProviderName, userId: string): Promise<string | null>;
 }
