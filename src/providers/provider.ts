@@ -20,6 +20,8 @@ export interface ProviderAdapterV1 {
   readonly sandbox: boolean;
   /** Product names accepted by createLinkToken, checked by the gateway before any call. */
   readonly products: readonly string[];
+  /** The provider needs a redirect URI on every link session (the gateway then uses LINK_REDIRECT_URI). */
+  readonly requiresRedirectUri: boolean;
 
   /** A link token for a brand-new connection. */
   createLinkToken(input: CreateLinkTokenParams): Promise<LinkTokenInfo>;

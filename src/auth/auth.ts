@@ -1,0 +1,91 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createSecretKey, type KeyObject } from 'node:crypto';
+
+/** Who is calling: the token's `sub`, and whether its scope includes `admin`. */
+export interface Caller {
+  userId: string;
+  admin: boolean;
+}
+
+export class AuthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+export interface AuthSettings {
+  jwtSecret: string | null;
+  jwksUrl: string | null;
+  issuer: string | null;
+  audience: string | null;
+}
+
+export interface Authenticator {
+  /** Verify an Authorization header value; throws AuthError with a safe message. */
+  authenticate(authorization: string | null | undefined): Promise<Caller>;
+}
+
+export function createAuthenticator(s: AuthSettings): Authenticator {
+  // Import the HS256 secret once: jose re-imports a raw Uint8Array on every call (TOOLCHAIN.md).
+  const secretKey: KeyObject | null = s.jwtSecret ? createSecretKey(Buffer.from(s.jwtSecret, 'utf8')) : null;
+  const jwks: JWTVerifyGetKey | null = s.jwksUrl ? createRemoteJWKSet(new URL(s.jwksUrl)) : null;
+  if (!secretKey && !jwks) throw new Error('authentication needs AUTH_JWT_SECRET or AUTH_JWKS_URL');
+  const common = {
+    requiredClaims: ['exp', 'sub'],
+    ...(s.issuer ? { issuer: s.issuer } : {}),
+    ...(s.audience ? { audience: s.audience } : {}),
+  };
+
+  async function verify(token: string) {
+    // The header's alg picks the path; each path accepts only its own algorithms, so an
+    // HS256 token can never be checked against a public key or the reverse.
+    if (secretKey && (!jwks || peekAlg(token) === 'HS256')) {
+      return (await jwtVerify(token, secretKey, { ...common, algorithms: ['HS256'] })).payload;
+    }
+    return (await jwtVerify(token, jwks!, { ...common, algorithms: ['RS256', 'ES256'] })).payload;
+  }
+
+  return {
+    async authenticate(authorization) {
+      const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(authorization ?? '');
+      if (!m) throw new AuthError('missing bearer token');
+      let payload;
+      try {
+        payload = await verify(m[1]!);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        throw new AuthError(code === 'ERR_JWT_EXPIRED' ? 'token expired' : 'invalid token');
+      }
+      const sub = payload.sub;
+      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) throw new AuthError('invalid token subject');
+      const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+      return { userId: sub, admin: scope.includes('admin') };
+    },
+  };
+}
+
+function peekAlg(token: string): string | null {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
+    return typeof header.alg === 'string' ? header.alg : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Mint an HS256 token (demo mode and tests). */
+export async function signDemoToken(
+  secret: string,
+  claims: { sub: string; scope?: string; expiresIn?: string | number; issuer?: string; audience?: string },
+): Promise<string> {
+  let jwt = new SignJWT(claims.scope ? { scope: claims.scope } : {})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(claims.expiresIn ?? '24h');
+  if (claims.issuer) jwt = jwt.setIssuer(claims.issuer);
+  if (claims.audience) jwt = jwt.setAudience(claims.audience);
+  return jwt.sign(createSecretKey(Buffer.from(secret, 'utf8')));
+}
+

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env: one zod schema, one frozen object. Invalid configuration stops
+ * the process at start with one clear line per problem, naming the variable.
+ */
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(blankToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional());
+const intIn = (min: number, max: number, dflt: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(dflt));
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(blankToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  PORT: intIn(0, 65535, 4000),
+  HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
+  PUBLIC_URL: optionalUrl,
+  DATABASE_URL: z.preprocess(blankToUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./.data')),
+  REDIS_URL: z.preprocess(blankToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
+  ENCRYPTION_KEY: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+      .optional(),
+  ),
+  AUTH_JWT_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  AUTH_JWKS_URL: optionalUrl,
+  AUTH_ISSUER: optionalString,
+  AUTH_AUDIENCE: optionalString,
+  PLAID_CLIENT_ID: optionalString,
+  PLAID_SECRET: optionalString,
+  PLAID_ENV: z.preprocess(blankToUndefined, z.enum(['sandbox', 'production']).default('sandbox')),
+  PLAID_BASE_URL: optionalUrl,
+  MONEYKIT_CLIENT_ID: optionalString,
+  MONEYKIT_CLIENT_SECRET: optionalString,
+  MONEYKIT_ENV: z.preprocess(blankToUndefined, z.enum(['sandbox', 'production']).default('sandbox')),
+  MONEYKIT_BASE_URL: optionalUrl,
+  LINK_REDIRECT_URI: optionalUrl,
+  STATUS_MAX_AGE_SECONDS: intIn(0, 86_400 * 365, 300),
+  LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  MAX_BODY_BYTES: intIn(1024, 100 * 1024 * 1024, 1024 * 1024),
+  MAX_QUERY_DEPTH: intIn(1, 1000, 16),
+  MAX_ALIASES: intIn(0, 10_000, 30),
+  PROVIDER_CONCURRENCY: intIn(1, 1024, 16),
+  GRAPHIQL: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
+});
+
+export interface PlaidConfig {
+  clientId: string;
+  secret: string;
+  env: 'sandbox' | 'production';
+  baseUrl: string | null;
+}
+export interface MoneyKitConfig {
+  clientId: string;
+  clientSecret: string;
+  env: 'sandbox' | 'production';
+  baseUrl: string | null;
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  redisUrl: string | null;
+  /** null: generate/reuse one in DATA_DIR (not allowed in production). */
+  encryptionKey: Buffer | null;
+  auth: { jwtSecret: string | null; jwksUrl: string | null; issuer: string | null; audience: string | null };
+  plaid: PlaidConfig | null;
+  moneykit: MoneyKitConfig | null;
+  /** No provider credentials at all: run the built-in emulators. */
+  demoMode: boolean;
+  linkRedirectUri: string;
+  statusMaxAgeSeconds: number;
+  logLevel: string;
+  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number };
+  providerConcurrency: number;
+  graphiql: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const pair = (a: string, b: string, va?: string, vb?: string) => {
+    if (!!va !== !!vb) problems.push(`${va ? b : a}: required when ${va ? a : b} is set`);
+    return !!va && !!vb;
+  };
+  const plaidOn = pair('PLAID_CLIENT_ID', 'PLAID_SECRET', e.PLAID_CLIENT_ID, e.PLAID_SECRET);
+  const mkOn = pair('MONEYKIT_CLIENT_ID', 'MONEYKIT_CLIENT_SECRET', e.MONEYKIT_CLIENT_ID, e.MONEYKIT_CLIENT_SECRET);
+  const demoMode = !plaidOn && !mkOn && !e.PLAID_CLIENT_ID && !e.MONEYKIT_CLIENT_ID;
+  const production = e.NODE_ENV === 'production';
+
+  if (production && !e.ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: required when NODE_ENV=production');
+  if (!demoMode && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) {
+    problems.push('AUTH_JWT_SECRET: set it (or AUTH_JWKS_URL); only demo mode generates a secret');
+  }
+  if (production && demoMode) problems.push('PLAID_CLIENT_ID: demo mode (no provider credentials) is not allowed when NODE_ENV=production');
+  if (problems.length) throw new ConfigError(problems);
+
+  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, '');
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL ?? null,
+    encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'base64') : null,
+    auth: {
+      jwtSecret: e.AUTH_JWT_SECRET ?? null,
+      jwksUrl: e.AUTH_JWKS_URL ?? null,
+      issuer: e.AUTH_ISSUER ?? null,
+      audience: e.AUTH_AUDIENCE ?? null,
+    },
+    plaid: plaidOn
+      ? { clientId: e.PLAID_CLIENT_ID!, secret: e.PLAID_SECRET!, env: e.PLAID_ENV, baseUrl: e.PLAID_BASE_URL ?? null }
+      : null,
+    moneykit: mkOn
+      ? { clientId: e.MONEYKIT_CLIENT_ID!, clientSecret: e.MONEYKIT_CLIENT_SECRET!, env: e.MONEYKIT_ENV, baseUrl: e.MONEYKIT_BASE_URL ?? null }
+      : null,
+    demoMode,
+    linkRedirectUri: e.LINK_REDIRECT_URI ?? `${publicUrl}/link/complete`,
+    statusMaxAgeSeconds: e.STATUS_MAX_AGE_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES },
+    providerConcurrency: e.PROVIDER_CONCURRENCY,
+    graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' : !production,
+  });
+}

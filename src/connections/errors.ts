@@ -1,0 +1,100 @@
+import type { ProviderName } from '../domain/connection.js';
+import { isProviderCallError, type ProviderCallError, type ProviderFailureKind } from '../providers/errors.js';
+
+/** The contract's ErrorCode: every expected failure of an operation is one of these. */
+export const ERROR_CODES = [
+  'NOT_FOUND',
+  'INVALID_INPUT',
+  'SANDBOX_ONLY',
+  'INVALID_STATE',
+  'RATE_LIMITED',
+  'PROVIDER_UNAVAILABLE',
+  'PROVIDER_REJECTED',
+  'PROVIDER_NOT_CONFIGURED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Base of every expected failure; GraphQL turns each subclass into a member of the result union. */
+export abstract class GatewayError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+/** No such connection, or not the caller's: the two are indistinguishable on purpose. */
+export class NotFoundError extends GatewayError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(message = 'No such connection.') {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class InvalidInputError extends GatewayError {
+  readonly code = 'INVALID_INPUT' as const;
+  constructor(
+    message: string,
+    readonly field: string | null = null,
+  ) {
+    super(message);
+    this.name = 'InvalidInputError';
+  }
+}
+
+export class SandboxOnlyError extends GatewayError {
+  readonly code = 'SANDBOX_ONLY' as const;
+  constructor(message = 'This operation works only on sandbox connections.') {
+    super(message);
+    this.name = 'SandboxOnlyError';
+  }
+}
+
+export class ProviderNotConfiguredError extends GatewayError {
+  readonly code = 'PROVIDER_NOT_CONFIGURED' as const;
+  constructor(readonly provider: ProviderName) {
+    super(`The gateway has no credentials for ${provider}.`);
+    this.name = 'ProviderNotConfiguredError';
+  }
+}
+
+const KIND_CODE = {
+  UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INVALID_STATE: 'INVALID_STATE',
+  NOT_FOUND: 'INVALID_STATE', // the provider no longer knows a connection we hold
+  INVALID_INPUT: 'INVALID_INPUT',
+  SANDBOX_ONLY: 'SANDBOX_ONLY',
+  REJECTED: 'PROVIDER_REJECTED',
+} as const satisfies Record<ProviderFailureKind, ErrorCode>;
+
+/** A provider refused or failed; carries the provider's own code and request id. */
+export class ProviderError extends GatewayError {
+  readonly code: ErrorCode;
+  readonly provider: ProviderName;
+  readonly providerCode: string | null;
+  readonly retryAfterSeconds: number | null;
+  readonly requestId: string | null;
+  constructor(e: ProviderCallError) {
+    super(providerMessage(e));
+    this.name = 'ProviderError';
+    this.code = KIND_CODE[e.kind];
+    this.provider = e.provider;
+    this.providerCode = e.providerCode;
+    this.retryAfterSeconds = e.retryAfterSeconds;
+    this.requestId = e.requestId;
+  }
+}
+
+function providerMessage(e: ProviderCallError): string {
+  switch (KIND_CODE[e.kind]) {
+    case 'PROVIDER_UNAVAILABLE':
+      return `${e.provider} is unavailable; try again later.`;
+    case 'RATE_LIMITED':
+      return `${e.provider} rate limit reached; try again later.`;
+    default:
+      return e.message;
+  }
+}
+
+/** Provider call failures become ProviderError; anything else passes through unchanged. */
+export function fromProviderFailure(e: unknown): unknown {
+  return isProviderCallError(e) ? new ProviderError(e) : e;
+}

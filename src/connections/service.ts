@@ -1,0 +1,466 @@
+import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import type { Caller } from '../auth/auth.js';
+import type {
+  ConnectionStatus,
+  LinkTokenInfo,
+  ProviderConnectionState,
+  ProviderName,
+} from '../domain/connection.js';
+import { isProviderCallError } from '../providers/errors.js';
+import type { ConnectionRef, ProviderAdapterV1 } from '../providers/provider.js';
+import {
+  DuplicateConnectionError,
+  type ConnectionListFilter,
+  type ConnectionPage,
+  type ConnectionRecord,
+  type ConnectionStatePatch,
+  type ConnectionStore,
+  type ListCursor,
+} from '../store/store.js';
+import type { VerifiedWebhook, WebhookEffect } from '../webhooks/types.js';
+import {
+  fromProviderFailure,
+  InvalidInputError,
+  NotFoundError,
+  ProviderNotConfiguredError,
+  SandboxOnlyError,
+} from './errors.js';
+import type { ConnectionEvents } from './events.js';
+import { createLimiter, type Limiter } from './limit.js';
+import {
+  checkAndroidPackageName,
+  checkCountryCodes,
+  checkLanguage,
+  checkProducts,
+  checkRedirectUri,
+  checkToken,
+} from './validate.js';
+
+/** A healthy connection whose consent ends within this window is EXPIRING (contract section 3). */
+export const EXPIRING_WINDOW_MS = 7 * 24 * 3600 * 1000;
+
+export interface ConnectionServiceDeps {
+  store: ConnectionStore;
+  adapters: Partial<Record<ProviderName, ProviderAdapterV1>>;
+  events: ConnectionEvents;
+  publicUrl: string;
+  linkRedirectUri: string;
+  statusMaxAgeSeconds: number;
+  providerConcurrency: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface CreateLinkTokenInput {
+  provider: ProviderName;
+  products: string[];
+  redirectUri?: string | null;
+  androidPackageName?: string | null;
+  language?: string | null;
+  countryCodes?: string[] | null;
+}
+
+export interface CreateUpdateLinkTokenInput {
+  connectionId: string;
+  redirectUri?: string | null;
+  androidPackageName?: string | null;
+  language?: string | null;
+  accountSelectionEnabled?: boolean | null;
+}
+
+/** Where a state came from; webhooks carry a provider time that orders them. */
+export type StateSource = { kind: 'read' } | { kind: 'webhook'; occurredAt: Date | null };
+
+export const WEBHOOK_PATHS = { PLAID: '/webhooks/plaid', MONEYKIT: '/webhooks/moneykit' } as const satisfies Record<ProviderName, string>;
+
+export type ConnectionService = ReturnType<typeof createConnectionService>;
+
+export function createConnectionService(deps: ConnectionServiceDeps) {
+  const { store, events, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const limiters = new Map<ProviderName, Limiter>();
+  const limiterFor = (p: ProviderName) => {
+    let l = limiters.get(p);
+    if (!l) limiters.set(p, (l = createLimiter(deps.providerConcurrency)));
+    return l;
+  };
+
+  function adapterFor(provider: ProviderName): ProviderAdapterV1 {
+    const a = deps.adapters[provider];
+    if (!a) throw new ProviderNotConfiguredError(provider);
+    return a;
+  }
+
+  /** Run a provider call under the per-provider concurrency bound, failures typed. */
+  async function providerCall<T>(provider: ProviderName, fn: (a: ProviderAdapterV1) => Promise<T>): Promise<T> {
+    const adapter = adapterFor(provider);
+    try {
+      return await limiterFor(provider)(() => fn(adapter));
+    } catch (e) {
+      if (isProviderCallError(e)) {
+        logger.warn(
+          { provider, kind: e.kind, providerCode: e.providerCode, providerRequestId: e.requestId, httpStatus: e.httpStatus },
+          'provider call failed',
+        );
+      }
+      throw fromProviderFailure(e);
+    }
+  }
+
+  function visibleTo(caller: Caller, r: ConnectionRecord | null): r is ConnectionRecord {
+    return !!r && (caller.admin || r.userId === caller.userId);
+  }
+
+  async function loadOwned(caller: Caller, id: string): Promise<ConnectionRecord> {
+    const [r] = await store.getConnections([id]);
+    if (!visibleTo(caller, r ?? null)) throw new NotFoundError();
+    return r!;
+  }
+
+  async function refOf(r: ConnectionRecord): Promise<ConnectionRef> {
+    return { providerConnectionId: r.providerConnectionId, credential: await store.getCredential(r.id), providerUserId: r.providerUserId };
+  }
+
+  /** The status a connection shows: a healthy one with an announced end of access is EXPIRING. */
+  function deriveStatus(base: ConnectionStatus, consentExpiresAt: Date | null, expiringUntil: Date | null): ConnectionStatus {
+    if (base !== 'CONNECTED') return base;
+    const t = now().getTime();
+    if (expiringUntil && expiringUntil.getTime() > t) return 'EXPIRING';
+    if (consentExpiresAt && consentExpiresAt.getTime() > t && consentExpiresAt.getTime() - t <= EXPIRING_WINDOW_MS) return 'EXPIRING';
+    return 'CONNECTED';
+  }
+
+  function sameError(a: ConnectionRecord['error'], b: ConnectionRecord['error']): boolean {
+    return (a?.providerCode ?? null) === (b?.providerCode ?? null) && (a?.providerType ?? null) === (b?.providerType ?? null);
+  }
+
+  /**
+   * The one function that applies a provider's state to a stored connection. Idempotent: a state
+   * equal to the stored one changes nothing but freshness and emits nothing. Events older than
+   * the last applied change are ignored. Retries on concurrent writers (optimistic versioning).
+   */
+  async function applyState(
+    id: string,
+    compute: (r: ConnectionRecord) => ConnectionStatePatch | null,
+    source: StateSource,
+  ): Promise<{ record: ConnectionRecord | null; changed: boolean; stale: boolean }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const [current] = await store.getConnections([id]);
+      if (!current) return { record: null, changed: false, stale: false };
+      if (source.kind === 'webhook' && source.occurredAt && current.lastEventAt && source.occurredAt < current.lastEventAt) {
+        return { record: current, changed: false, stale: true };
+      }
+      const patch = compute(current);
+      if (!patch) return { record: current, changed: false, stale: false };
+      const t = now();
+      const statusChanged = patch.status !== undefined && patch.status !== current.status;
+      const errorChanged = patch.error !== undefined && !sameError(patch.error, current.error);
+      const full: ConnectionStatePatch = {
+        ...patch,
+        stateRefreshedAt: t,
+        ...(statusChanged ? { statusChangedAt: t } : {}),
+        ...(source.kind === 'webhook' && (statusChanged || errorChanged) ? { lastEventAt: source.occurredAt ?? t } : {}),
+      };
+      try {
+        const updated = await store.updateState(id, full, current.version);
+        if (!updated) return { record: null, changed: false, stale: false };
+        if (statusChanged || errorChanged) {
+          events.publish(updated);
+          logger.info({ connectionId: id, provider: updated.provider, from: current.status, to: updated.status, source: source.kind }, 'connection status changed');
+        }
+        return { record: updated, changed: statusChanged || errorChanged, stale: false };
+      } catch (e) {
+        if ((e as Error).name === 'ConnectionConflictError') continue;
+        throw e;
+      }
+    }
+    throw new Error(`connection ${id}: too many concurrent updates`);
+  }
+
+  /** Patch from a full provider read. */
+  function patchFromRead(s: ProviderConnectionState) {
+    return (r: ConnectionRecord): ConnectionStatePatch => {
+      let expiringUntil = r.expiringUntil;
+      // A renewed consent (update mode done) clears an announced expiry; a plain healthy read does not.
+      if (expiringUntil && s.consentExpiresAt?.getTime() !== r.consentExpiresAt?.getTime() &&
+          (!s.consentExpiresAt || s.consentExpiresAt.getTime() - now().getTime() > EXPIRING_WINDOW_MS)) {
+        expiringUntil = null;
+      }
+      if (expiringUntil && expiringUntil.getTime() <= now().getTime()) expiringUntil = null;
+      return {
+        status: deriveStatus(s.status, s.consentExpiresAt, expiringUntil),
+        error: s.error,
+        institution: s.institution ?? r.institution,
+        products: s.products.length ? s.products : r.products,
+        consentExpiresAt: s.consentExpiresAt,
+        expiringUntil,
+        lastSyncedAt: s.lastSyncedAt ?? r.lastSyncedAt,
+      };
+    };
+  }
+
+  function patchFromEffect(effect: WebhookEffect) {
+    return (r: ConnectionRecord): ConnectionStatePatch | null => {
+      switch (effect.kind) {
+        case 'state': {
+          const status = deriveStatus(effect.status, r.consentExpiresAt, r.expiringUntil);
+          if (status === r.status && sameError(effect.error, r.error)) return null;
+          return { status, error: effect.error };
+        }
+        case 'expiring': {
+          if (r.expiringUntil?.getTime() === effect.until.getTime()) return null;
+          return { expiringUntil: effect.until, status: deriveStatus(r.status === 'EXPIRING' ? 'CONNECTED' : r.status, r.consentExpiresAt, effect.until) };
+        }
+        case 'repaired': {
+          if (r.status === 'CONNECTED' && !r.error && !r.expiringUntil) return null;
+          return { status: deriveStatus('CONNECTED', r.consentExpiresAt, null), error: null, expiringUntil: null };
+        }
+        case 'none':
+          return null;
+      }
+    };
+  }
+
+  async function readAndApply(r: ConnectionRecord): Promise<ConnectionRecord> {
+    const state = await providerCall(r.provider, async (a) => a.getConnection(await refOf(r)));
+    const { record } = await applyState(r.id, patchFromRead(state), { kind: 'read' });
+    if (!record) throw new NotFoundError();
+    return record;
+  }
+
+  function isStale(r: ConnectionRecord): boolean {
+    return now().getTime() - r.stateRefreshedAt.getTime() > deps.statusMaxAgeSeconds * 1000;
+  }
+
+  /**
+   * Per-request loader: batched store reads, and a re-read from the provider for stale
+   * connections, at most once per connection per request. A provider failure keeps the stored state.
+   */
+  function createLoader(caller: Caller) {
+    const fresh = new DataLoader<string, ConnectionRecord | null>(async (ids) => {
+      const rows = await store.getConnections(ids);
+      return Promise.all(rows.map((r) => (visibleTo(caller, r) ? refreshIfStale(r) : null)));
+    });
+    async function refreshIfStale(r: ConnectionRecord): Promise<ConnectionRecord> {
+      if (!isStale(r) || !deps.adapters[r.provider]) return r;
+      try {
+        return await readAndApply(r);
+      } catch (e) {
+        logger.warn({ connectionId: r.id, provider: r.provider, err: (e as Error).message }, 'freshness re-read failed; answering stored state');
+        return r;
+      }
+    }
+    return {
+      load: (id: string) => fresh.load(id),
+      /** Records from a list query: prime the loader so each id is re-read at most once. */
+      async freshen(records: ConnectionRecord[]): Promise<ConnectionRecord[]> {
+        return Promise.all(
+          records.map((r) => {
+            // Load through the cache; priming with a promise keeps a later load() from re-reading.
+            const p = refreshIfStale(r);
+            fresh.prime(r.id, p as unknown as ConnectionRecord);
+            return p;
+          }),
+        );
+      },
+    };
+  }
+
+  function webhookUrl(provider: ProviderName): string {
+    return deps.publicUrl + WEBHOOK_PATHS[provider];
+  }
+
+  return {
+    createLoader,
+    deriveStatus,
+
+    async getConnection(caller: Caller, id: string): Promise<ConnectionRecord | null> {
+      const [r] = await store.getConnections([id]);
+      return visibleTo(caller, r ?? null) ? r! : null;
+    },
+
+    async listConnections(
+      caller: Caller,
+      filter: { status?: ConnectionStatus[] | null; provider?: ProviderName | null; userId?: string | null },
+      page: { first: number; after: ListCursor | null },
+    ): Promise<ConnectionPage> {
+      if (filter.userId && !caller.admin) throw new InvalidInputError('filter.userId is for admin callers only.', 'filter.userId');
+      const f: ConnectionListFilter = {};
+      const userId = caller.admin ? filter.userId : caller.userId;
+      if (userId) f.userId = userId;
+      if (filter.status?.length) f.status = filter.status;
+      if (filter.provider) f.provider = filter.provider;
+      return store.listConnections(f, page);
+    },
+
+    async createLinkToken(caller: Caller, input: CreateLinkTokenInput): Promise<LinkTokenInfo> {
+      const adapter = adapterFor(input.provider);
+      const products = checkProducts(input.products, adapter.products);
+      const redirectUri = checkRedirectUri(input.redirectUri) ?? (adapter.requiresRedirectUri ? deps.linkRedirectUri : null);
+      const params = {
+        userId: caller.userId,
+        products,
+        redirectUri,
+        androidPackageName: checkAndroidPackageName(input.androidPackageName),
+        language: checkLanguage(input.language),
+        countryCodes: checkCountryCodes(input.countryCodes),
+        webhookUrl: webhookUrl(input.provider),
+      };
+      const token = await providerCall(input.provider, (a) => a.createLinkToken(params));
+      if (token.providerUserId) await store.setProviderUserId(input.provider, caller.userId, token.providerUserId);
+      return token;
+    },
+
+    async exchangePublicToken(caller: Caller, input: { provider: ProviderName; publicToken: string }): Promise<ConnectionRecord> {
+      adapterFor(input.provider);
+      const publicToken = checkToken(input.publicToken, 'publicToken');
+      const result = await providerCall(input.provider, (a) => a.exchangePublicToken({ publicToken, userId: caller.userId }));
+      const adapter = adapterFor(input.provider);
+      const providerUserId = result.providerUserId ?? (await store.getProviderUserId(input.provider, caller.userId).catch(() => null));
+      try {
+        const record = await store.insertConnection({
+          provider: input.provider,
+          providerConnectionId: result.providerConnectionId,
+          providerUserId,
+          userId: caller.userId,
+          sandbox: adapter.sandbox,
+          status: deriveStatus(result.state.status, result.state.consentExpiresAt, null),
+          error: result.state.error,
+          institution: result.state.institution,
+          products: result.state.products,
+          consentExpiresAt: result.state.consentExpiresAt,
+          expiringUntil: null,
+          lastSyncedAt: result.state.lastSyncedAt,
+          credential: result.credential,
+        });
+        events.publish(record);
+        return record;
+      } catch (e) {
+        if (e instanceof DuplicateConnectionError) {
+          const existing = await store.findByProviderId(input.provider, result.providerConnectionId);
+          if (existing && existing.userId === caller.userId) return existing;
+          throw new InvalidInputError('This public token belongs to a connection the caller cannot use.', 'publicToken');
+        }
+        // Nothing half-way: the provider item we cannot store is removed rather than left dangling.
+        logger.error({ provider: input.provider, err: (e as Error).message }, 'storing an exchanged connection failed; removing it at the provider');
+        await adapter
+          .removeConnection({ providerConnectionId: result.providerConnectionId, credential: result.credential, providerUserId })
+          .catch((re: Error) => logger.error({ provider: input.provider, err: re.message }, 'removing the unstored provider connection failed'));
+        throw e;
+      }
+    },
+
+    async createUpdateLinkToken(caller: Caller, input: CreateUpdateLinkTokenInput): Promise<{ linkToken: LinkTokenInfo; connection: ConnectionRecord }> {
+      const r = await loadOwned(caller, input.connectionId);
+      const adapter = adapterFor(r.provider);
+      const params = {
+        // The connection's owner is the provider-side user, also when an admin asks.
+        userId: r.userId,
+        connection: await refOf(r),
+        redirectUri: checkRedirectUri(input.redirectUri) ?? (adapter.requiresRedirectUri ? deps.linkRedirectUri : null),
+        androidPackageName: checkAndroidPackageName(input.androidPackageName),
+        language: checkLanguage(input.language),
+        countryCodes: ['US'],
+        accountSelectionEnabled: input.accountSelectionEnabled ?? null,
+        webhookUrl: webhookUrl(r.provider),
+      };
+      const linkToken = await providerCall(r.provider, (a) => a.createUpdateLinkToken(params));
+      return { linkToken, connection: r };
+    },
+
+    async resetConnection(caller: Caller, id: string): Promise<ConnectionRecord> {
+      const r = await loadOwned(caller, id);
+      assertSandbox(r);
+      await providerCall(r.provider, async (a) => a.resetLogin(await refOf(r)));
+      return readAndApply(r);
+    },
+
+    async resetConnections(caller: Caller, ids: string[] | null): Promise<ConnectionRecord[]> {
+      let targets: ConnectionRecord[];
+      if (!ids || ids.length === 0) {
+        targets = [];
+        let after: ListCursor | null = null;
+        for (;;) {
+          const page: ConnectionPage = await store.listConnections({ userId: caller.userId }, { first: 500, after });
+          targets.push(...page.items);
+          if (!page.hasNextPage || page.items.length === 0) break;
+          const last: ConnectionRecord = page.items[page.items.length - 1]!;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+      } else {
+        const unique = [...new Set(ids)];
+        const rows = await store.getConnections(unique);
+        // Every id is checked before anything is reset.
+        if (!rows.every((r) => visibleTo(caller, r))) throw new NotFoundError('No such connection (one or more ids).');
+        targets = rows as ConnectionRecord[];
+      }
+      for (const r of targets) assertSandbox(r);
+      for (const r of targets) adapterFor(r.provider);
+      // One batch per provider and owner: providers can reset all of one user's connections at once.
+      const groups = new Map<string, ConnectionRecord[]>();
+      for (const r of targets) {
+        const key = `${r.provider}\u0000${r.userId}`;
+        groups.set(key, [...(groups.get(key) ?? []), r]);
+      }
+      for (const group of groups.values()) {
+        const first = group[0]!;
+        const refs = await Promise.all(group.map(refOf));
+        await providerCall(first.provider, (a) => a.resetLogins({ userId: first.userId, connections: refs }));
+      }
+      return Promise.all(targets.map((r) => readAndApply(r)));
+    },
+
+    async refreshConnection(caller: Caller, id: string): Promise<ConnectionRecord> {
+      return readAndApply(await loadOwned(caller, id));
+    },
+
+    async removeConnection(caller: Caller, id: string): Promise<string> {
+      const r = await loadOwned(caller, id);
+      await providerCall(r.provider, async (a) => a.removeConnection(await refOf(r)));
+      if (await store.deleteConnection(r.id)) {
+        const t = now();
+        events.publish({ ...r, status: 'DISCONNECTED', error: null, statusChangedAt: t, stateRefreshedAt: t, version: r.version + 1 });
+      }
+      return r.id;
+    },
+
+    /** Record and apply a verified webhook. Returns what happened, for the event log. */
+    async applyWebhook(w: VerifiedWebhook): Promise<string> {
+      const event = await store.recordWebhookEvent({
+        provider: w.provider,
+        dedupeKey: w.dedupeKey,
+        eventType: w.eventType,
+        providerConnectionId: w.providerConnectionId,
+        occurredAt: w.occurredAt,
+        payload: w.payload,
+      });
+      if (!event) return 'duplicate';
+      let outcome: string;
+      if (w.effect.kind === 'none' || !w.providerConnectionId) {
+        outcome = 'recorded';
+      } else {
+        const r = await store.findByProviderId(w.provider, w.providerConnectionId);
+        if (!r) {
+          outcome = 'unknown_connection';
+        } else {
+          const res = await applyState(r.id, patchFromEffect(w.effect), { kind: 'webhook', occurredAt: w.occurredAt });
+          outcome = res.stale ? 'stale' : res.changed ? 'applied' : 'unchanged';
+        }
+      }
+      await store.setWebhookOutcome(event.id, outcome);
+      return outcome;
+    },
+
+    subscribe(): AsyncIterable<ConnectionRecord> {
+      return events.subscribe();
+    },
+
+    visibleTo,
+  };
+
+  function assertSandbox(r: ConnectionRecord): void {
+    const adapter = adapterFor(r.provider);
+    if (!r.sandbox || !adapter.sandbox) throw new SandboxOnlyError();
+  }
+}

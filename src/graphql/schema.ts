@@ -1,0 +1,11 @@
+import { builder } from './builder.js';
+import './types/enums.js';
+import './types/errors.js';
+import './types/connection.js';
+import './types/mutations.js';
+import './types/subscription.js';
+
+builder.queryType({});
+builder.mutationType({});
+
+export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,64 @@
+import {
+  ERROR_CODES,
+  GatewayError,
+  InvalidInputError,
+  NotFoundError,
+  ProviderError,
+  ProviderNotConfiguredError,
+  SandboxOnlyError,
+} from '../../connections/errors.js';
+import { builder } from '../builder.js';
+import { ProviderEnum } from './enums.js';
+
+export const ErrorCodeEnum = builder.enumType('ErrorCode', { values: ERROR_CODES });
+
+export const ErrorInterface = builder.interfaceRef<GatewayError>('Error').implement({
+  description: 'Every expected failure of a mutation is data: a member of its result union implementing Error.',
+  fields: (t) => ({
+    code: t.field({ type: ErrorCodeEnum, resolve: (e) => e.code }),
+    message: t.exposeString('message'),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'No such connection, or not the caller\'s (never reveals which).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof NotFoundError,
+});
+
+builder.objectType(InvalidInputError, {
+  name: 'InvalidInputError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof InvalidInputError,
+  fields: (t) => ({ field: t.exposeString('field', { nullable: true, description: 'The input field at fault, when known.' }) }),
+});
+
+builder.objectType(SandboxOnlyError, {
+  name: 'SandboxOnlyError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof SandboxOnlyError,
+});
+
+builder.objectType(ProviderNotConfiguredError, {
+  name: 'ProviderNotConfiguredError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof ProviderNotConfiguredError,
+  fields: (t) => ({ provider: t.field({ type: ProviderEnum, resolve: (e) => e.provider }) }),
+});
+
+builder.objectType(ProviderError, {
+  name: 'ProviderError',
+  description: 'The provider failed or refused (INVALID_STATE, RATE_LIMITED, PROVIDER_UNAVAILABLE, PROVIDER_REJECTED, ...).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof ProviderError,
+  fields: (t) => ({
+    provider: t.field({ type: ProviderEnum, resolve: (e) => e.provider }),
+    providerCode: t.exposeString('providerCode', { nullable: true, description: 'The provider\'s own error code, exactly as sent.' }),
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { nullable: true }),
+    requestId: t.exposeString('requestId', { nullable: true, description: 'The provider\'s request id, for support.' }),
+  }),
+});
+
+/** The error classes a connection-addressing mutation can answer with. */
+export const CONNECTION_ERRORS = [NotFoundError, InvalidInputError, ProviderError, ProviderNotConfiguredError];

@@ -1,0 +1,305 @@
+import type { Dispatcher } from 'undici';
+import type {
+  ConnectionErrorInfo,
+  ConnectionStatus,
+  InstitutionInfo,
+  LinkTokenInfo,
+  ProviderConnectionState,
+} from '../../domain/connection.js';
+import { ProviderCallError } from '../errors.js';
+import {
+  createProviderHttpClient,
+  isRetryableStatus,
+  parseRetryAfter,
+  type HttpTimeouts,
+  type RetryPolicy,
+} from '../http.js';
+import { lookupStatus } from '../normalize.js';
+import type { ConnectionRef, ProviderAdapterV1 } from '../provider.js';
+import { plaidFailureKind } from './errors.js';
+import {
+  PLAID_LINK_PRODUCTS,
+  institutionGetResponse,
+  itemGetResponse,
+  linkTokenCreateResponse,
+  plaidErrorSchema,
+  publicTokenExchangeResponse,
+  requestIdOnly,
+  type PlaidErrorBody,
+} from './schemas.js';
+import { PLAID_ERROR_CODE_STATUS, PLAID_ERROR_TYPE_STATUS } from './status.js';
+import type { z } from 'zod';
+
+export const PLAID_HOSTS = {
+  sandbox: 'https://sandbox.plaid.com',
+  production: 'https://production.plaid.com',
+} as const;
+
+export interface PlaidAdapterSettings {
+  clientId: string;
+  secret: string;
+  env: 'sandbox' | 'production';
+  /** Overrides the environment's host (emulator, proxy). */
+  baseUrl?: string;
+  /** Shown in Link; Plaid truncates names over 30 characters to "This Application". */
+  clientName?: string;
+  dispatcher?: Dispatcher;
+  timeouts?: Partial<HttpTimeouts>;
+  retry?: Partial<RetryPolicy>;
+  maxConcurrency?: number;
+  /** How long institution details are reused. */
+  institutionTtlMs?: number;
+}
+
+export interface PlaidAdapter extends ProviderAdapterV1 {
+  readonly provider: 'PLAID';
+  close(): Promise<void>;
+}
+
+const API_VERSION = '2020-09-14';
+
+/** Plaid error -> the normalized item status (code row, then type row, then UNKNOWN). */
+export function plaidItemStatus(error: { error_type: string; error_code: string } | null | undefined): ConnectionStatus {
+  if (!error) return 'CONNECTED';
+  const byCode: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_CODE_STATUS;
+  if (byCode[error.error_code]) return byCode[error.error_code]!;
+  const byType: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_TYPE_STATUS;
+  if (byType[error.error_type]) return byType[error.error_type]!;
+  return lookupStatus('PLAID', {}, error.error_code, `item error ${error.error_type}`);
+}
+
+export function plaidErrorInfo(e: PlaidErrorBody): ConnectionErrorInfo {
+  return {
+    providerCode: e.error_code,
+    providerType: e.error_type,
+    message: e.error_message ?? e.error_code,
+    displayMessage: e.display_message ?? null,
+  };
+}
+
+export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter {
+  const http = createProviderHttpClient({
+    provider: 'PLAID',
+    baseUrl: settings.baseUrl ?? PLAID_HOSTS[settings.env],
+    ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
+    ...(settings.timeouts ? { timeouts: settings.timeouts } : {}),
+    ...(settings.retry ? { retry: settings.retry } : {}),
+    ...(settings.maxConcurrency ? { maxConcurrency: settings.maxConcurrency } : {}),
+  });
+  const clientName = (settings.clientName ?? 'Aggregator Gateway').slice(0, 30);
+  const institutionTtlMs = settings.institutionTtlMs ?? 60 * 60 * 1000;
+  const institutions = new Map<string, { at: number; value: Promise<InstitutionInfo | null> }>();
+
+  /** One Plaid call: POST JSON with the keys in headers, typed errors out, zod-checked body in. */
+  async function call<S extends z.ZodType>(path: string, body: Record<string, unknown>, schema: S, idempotent: boolean): Promise<z.infer<S>> {
+    const res = await http.send({
+      method: 'POST',
+      path,
+      idempotent,
+      headers: {
+        'content-type': 'application/json',
+        'plaid-client-id': settings.clientId,
+        'plaid-secret': settings.secret,
+        'plaid-version': API_VERSION,
+      },
+      body: JSON.stringify(body),
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(res.text);
+    } catch {
+      json = undefined;
+    }
+    if (res.status >= 200 && res.status < 300) {
+      const parsed = schema.safeParse(json);
+      if (parsed.success) return parsed.data;
+      throw new ProviderCallError({
+        provider: 'PLAID',
+        kind: 'UNAVAILABLE',
+        message: `Plaid ${path} answered ${res.status} with an unexpected body`,
+        httpStatus: res.status,
+        retryable: false,
+      });
+    }
+    const err = plaidErrorSchema.safeParse(json);
+    const retryAfterSeconds = parseRetryAfter(res.headers['retry-after']);
+    if (!err.success) {
+      throw new ProviderCallError({
+        provider: 'PLAID',
+        kind: res.status === 429 ? 'RATE_LIMITED' : res.status >= 500 ? 'UNAVAILABLE' : 'REJECTED',
+        message: `Plaid ${path} answered ${res.status} without a Plaid error body`,
+        httpStatus: res.status,
+        retryAfterSeconds,
+        retryable: isRetryableStatus(res.status),
+      });
+    }
+    const e = err.data;
+    throw new ProviderCallError({
+      provider: 'PLAID',
+      kind: plaidFailureKind(e.error_type, e.error_code),
+      message: `Plaid ${path}: ${e.error_type} ${e.error_code}${e.error_message ? `: ${e.error_message}` : ''}`,
+      providerCode: e.error_code,
+      providerType: e.error_type,
+      httpStatus: res.status,
+      requestId: e.request_id ?? null,
+      retryAfterSeconds,
+      retryable: isRetryableStatus(res.status),
+    });
+  }
+
+  function requireToken(ref: ConnectionRef): string {
+    if (!ref.credential) {
+      throw new ProviderCallError({ provider: 'PLAID', kind: 'REJECTED', message: 'Plaid connection has no access token' });
+    }
+    return ref.credential;
+  }
+
+  function getInstitution(id: string): Promise<InstitutionInfo | null> {
+    const hit = institutions.get(id);
+    if (hit && Date.now() - hit.at < institutionTtlMs) return hit.value;
+    const value = call(
+      '/institutions/get_by_id',
+      { institution_id: id, country_codes: ['US'], options: { include_optional_metadata: true } },
+      institutionGetResponse,
+      true,
+    ).then(
+      (r) => ({
+        id: r.institution.institution_id,
+        name: r.institution.name ?? null,
+        logoUrl: r.institution.logo ? `data:image/png;base64,${r.institution.logo}` : null,
+        primaryColor: r.institution.primary_color ?? null,
+      }),
+      () => {
+        // Institution details are decoration: a failure must not fail the connection read.
+        institutions.delete(id);
+        return null;
+      },
+    );
+    institutions.set(id, { at: Date.now(), value });
+    return value;
+  }
+
+  function linkToken(mode: 'CREATE' | 'UPDATE', r: z.infer<typeof linkTokenCreateResponse>): LinkTokenInfo {
+    return {
+      provider: 'PLAID',
+      mode,
+      token: r.link_token,
+      expiresAt: new Date(r.expiration),
+      hostedLinkUrl: r.hosted_link_url ?? null,
+      providerUserId: r.user_id ?? null,
+    };
+  }
+
+  async function getConnection(ref: ConnectionRef): Promise<ProviderConnectionState> {
+    const r = await call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true);
+    const item = r.item;
+    const fallbackInstitution: InstitutionInfo | null = item.institution_id
+      ? { id: item.institution_id, name: item.institution_name ?? null, logoUrl: null, primaryColor: null }
+      : null;
+    const institution = item.institution_id ? ((await getInstitution(item.institution_id)) ?? fallbackInstitution) : null;
+    const lastSync = r.status?.transactions?.last_successful_update ?? r.status?.investments?.last_successful_update ?? null;
+    return {
+      status: plaidItemStatus(item.error),
+      error: item.error ? plaidErrorInfo(item.error) : null,
+      institution,
+      products: item.products ?? item.billed_products ?? [],
+      consentExpiresAt: item.consent_expiration_time ? new Date(item.consent_expiration_time) : null,
+      lastSyncedAt: lastSync ? new Date(lastSync) : null,
+    };
+  }
+
+  async function resetLogin(ref: ConnectionRef): Promise<void> {
+    assertSandbox();
+    await call('/sandbox/item/reset_login', { access_token: requireToken(ref) }, requestIdOnly, true);
+  }
+
+  function assertSandbox(): void {
+    if (settings.env !== 'sandbox') {
+      throw new ProviderCallError({ provider: 'PLAID', kind: 'SANDBOX_ONLY', message: 'Plaid reset is sandbox-only', notSent: true });
+    }
+  }
+
+  return {
+    specificationVersion: 'v1',
+    provider: 'PLAID',
+    sandbox: settings.env === 'sandbox',
+    products: PLAID_LINK_PRODUCTS,
+    // Plaid needs redirect_uri only for OAuth in a browser, and only allow-listed ones.
+    requiresRedirectUri: false,
+
+    async createLinkToken(p) {
+      const body: Record<string, unknown> = {
+        client_name: clientName,
+        language: p.language,
+        country_codes: p.countryCodes,
+        user: { client_user_id: p.userId },
+        products: p.products,
+        webhook: p.webhookUrl,
+      };
+      if (p.redirectUri) body.redirect_uri = p.redirectUri;
+      if (p.androidPackageName) body.android_package_name = p.androidPackageName;
+      // Not idempotent: a retried create may mint a second token; harmless but not blind-retried.
+      return linkToken('CREATE', await call('/link/token/create', body, linkTokenCreateResponse, false));
+    },
+
+    async createUpdateLinkToken(p) {
+      const body: Record<string, unknown> = {
+        client_name: clientName,
+        language: p.language,
+        country_codes: p.countryCodes,
+        user: { client_user_id: p.userId },
+        access_token: requireToken(p.connection),
+        // Plaid ignores `webhook` in update mode; sent anyway so the request states our intent.
+        webhook: p.webhookUrl,
+      };
+      if (p.redirectUri) body.redirect_uri = p.redirectUri;
+      if (p.androidPackageName) body.android_package_name = p.androidPackageName;
+      if (p.accountSelectionEnabled !== null) body.update = { account_selection_enabled: p.accountSelectionEnabled };
+      return linkToken('UPDATE', await call('/link/token/create', body, linkTokenCreateResponse, false));
+    },
+
+    async exchangePublicToken({ publicToken }) {
+      const r = await call('/item/public_token/exchange', { public_token: publicToken }, publicTokenExchangeResponse, false);
+      const ref = { providerConnectionId: r.item_id, credential: r.access_token };
+      let state: ProviderConnectionState;
+      try {
+        state = await getConnection(ref);
+      } catch {
+        // The item exists and its token is ours; its details can be read later.
+        state = { status: 'CONNECTED', error: null, institution: null, products: [], consentExpiresAt: null, lastSyncedAt: null };
+      }
+      return { providerConnectionId: r.item_id, credential: r.access_token, providerUserId: null, state };
+    },
+
+    getConnection,
+    resetLogin,
+
+    async resetLogins({ connections }) {
+      assertSandbox();
+      const userIds = new Set(connections.map((c) => c.providerUserId ?? null));
+      const [only] = [...userIds];
+      if (connections.length > 1 && userIds.size === 1 && only) {
+        // One call for all of one Plaid user's items instead of one per item.
+        await call(
+          '/sandbox/user/reset_login',
+          { user_id: only, item_ids: connections.map((c) => c.providerConnectionId) },
+          requestIdOnly,
+          true,
+        );
+        return;
+      }
+      for (const c of connections) await resetLogin(c);
+    },
+
+    async removeConnection(ref) {
+      try {
+        await call('/item/remove', { access_token: requireToken(ref) }, requestIdOnly, true);
+      } catch (e) {
+        if (e instanceof ProviderCallError && e.kind === 'NOT_FOUND') return; // already gone
+        throw e;
+      }
+    },
+
+    close: () => http.close(),
+  };
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+// Minimal, tolerant response schemas: validate what the gateway reads, let new fields through.
+
+export const plaidErrorSchema = z.looseObject({
+  error_type: z.string(),
+  error_code: z.string(),
+  error_message: z.string().nullish(),
+  display_message: z.string().nullish(),
+  request_id: z.string().nullish(),
+});
+export type PlaidErrorBody = z.infer<typeof plaidErrorSchema>;
+
+export const linkTokenCreateResponse = z.looseObject({
+  link_token: z.string().min(1),
+  expiration: z.string(),
+  request_id: z.string(),
+  hosted_link_url: z.string().nullish(),
+  user_id: z.string().nullish(),
+});
+
+export const publicTokenExchangeResponse = z.looseObject({
+  access_token: z.string().min(1),
+  item_id: z.string().min(1),
+  request_id: z.string(),
+});
+
+export const itemGetResponse = z.looseObject({
+  item: z.looseObject({
+    item_id: z.string(),
+    institution_id: z.string().nullish(),
+    institution_name: z.string().nullish(),
+    error: plaidErrorSchema.nullish(),
+    products: z.array(z.string()).nullish(),
+    billed_products: z.array(z.string()).nullish(),
+    consent_expiration_time: z.string().nullish(),
+  }),
+  status: z
+    .looseObject({
+      transactions: z.looseObject({ last_successful_update: z.string().nullish() }).nullish(),
+      investments: z.looseObject({ last_successful_update: z.string().nullish() }).nullish(),
+    })
+    .nullish(),
+  request_id: z.string(),
+});
+
+export const requestIdOnly = z.looseObject({ request_id: z.string() });
+
+export const institutionGetResponse = z.looseObject({
+  institution: z.looseObject({
+    institution_id: z.string(),
+    name: z.string().nullish(),
+    logo: z.string().nullish(),
+    primary_color: z.string().nullish(),
+  }),
+  request_id: z.string(),
+});
+
+/** Plaid's `Products` enum values accepted on /link/token/create (`balance` is refused there). */
+export const PLAID_LINK_PRODUCTS = [
+  'assets', 'auth', 'beacon', 'identity', 'identity_match', 'investments', 'investments_auth',
+  'liabilities', 'payment_initiation', 'identity_verification', 'transactions', 'credit_details',
+  'income', 'income_verification', 'standing_orders', 'transfer', 'employment', 'signal',
+  'statements', 'processor_payments', 'processor_identity', 'profile', 'cra_base_report',
+  'cra_income_insights', 'cra_partner_insights', 'cra_network_insights', 'cra_cashflow_insights',
+  'cra_monitoring', 'cra_lend_score', 'cra_plaid_credit_score', 'layer', 'pay_by_bank',
+  'protect_linked_bank', 'protect_transactions', 'balance_plus',
+] as const;

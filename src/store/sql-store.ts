@@ -1,0 +1,402 @@
+// One ConnectionStore over Kysely, shared by the PGlite and PostgreSQL drivers.
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Updateable } from 'kysely';
+import { z } from 'zod';
+import { CONNECTION_STATUSES, PROVIDERS, type ProviderName } from '../domain/connection.js';
+import {
+  ConnectionConflictError,
+  DuplicateConnectionError,
+  type ConnectionListFilter,
+  type ConnectionPage,
+  type ConnectionRecord,
+  type ConnectionStatePatch,
+  type ConnectionStore,
+  type ListCursor,
+  type NewConnection,
+  type WebhookEventInput,
+  type WebhookEventRecord,
+} from './store.js';
+import type { TokenCipher } from './crypto.js';
+import { migrate, schemaVersion } from './migrations.js';
+import type { ConnectionsTable, Database } from './schema.js';
+
+/** The port plus the Kysely handle (tests and admin tooling read raw rows through it). */
+export interface SqlConnectionStore extends ConnectionStore {
+  readonly db: Kysely<Database>;
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('invalid list cursor');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Only canonical UUIDs reach SQL: anything else cannot exist, and must not raise a cast error. */
+export const isUuid = (s: string): boolean => UUID_RE.test(s);
+
+const MAX_PAGE = 500;
+const DEFAULT_WEBHOOK_LIMIT = 100;
+const MAX_WEBHOOK_LIMIT = 1000;
+
+// ---- row validation (the database is a boundary too) ----
+
+const errorInfo = z.object({
+  providerCode: z.string(),
+  providerType: z.string().nullable(),
+  message: z.string(),
+  displayMessage: z.string().nullable(),
+});
+const institutionInfo = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  logoUrl: z.string().nullable(),
+  primaryColor: z.string().nullable(),
+});
+
+const connectionRow = z.object({
+  id: z.string(),
+  provider: z.enum(PROVIDERS),
+  provider_connection_id: z.string(),
+  provider_user_id: z.string().nullable(),
+  user_id: z.string(),
+  sandbox: z.boolean(),
+  status: z.enum(CONNECTION_STATUSES),
+  error: errorInfo.nullable(),
+  institution: institutionInfo.nullable(),
+  products: z.array(z.string()),
+  consent_expires_at: z.date().nullable(),
+  expiring_until: z.date().nullable(),
+  last_synced_at: z.date().nullable(),
+  status_changed_at: z.date(),
+  state_refreshed_at: z.date(),
+  last_event_at: z.date().nullable(),
+  created_at: z.date(),
+  version: z.number().int(),
+});
+
+const webhookRow = z.object({
+  id: z.string(),
+  provider: z.enum(PROVIDERS),
+  dedupe_key: z.string().nullable(),
+  event_type: z.string(),
+  provider_connection_id: z.string().nullable(),
+  occurred_at: z.date().nullable(),
+  received_at: z.date(),
+  payload: z.unknown(),
+  outcome: z.string().nullable(),
+});
+
+// Inputs are validated too: a bad status or provider must not be written.
+const providerName = z.enum(PROVIDERS);
+const statusList = z.array(z.enum(CONNECTION_STATUSES));
+const optDate = z.date().nullable();
+const newConnection = z.object({
+  provider: providerName,
+  providerConnectionId: z.string().min(1),
+  providerUserId: z.string().nullable(),
+  userId: z.string().min(1),
+  sandbox: z.boolean(),
+  status: z.enum(CONNECTION_STATUSES),
+  error: errorInfo.nullable(),
+  institution: institutionInfo.nullable(),
+  products: z.array(z.string()),
+  consentExpiresAt: optDate,
+  expiringUntil: optDate,
+  lastSyncedAt: optDate,
+  credential: z.string().nullable(),
+});
+const statePatch = z.object({
+  status: z.enum(CONNECTION_STATUSES).optional(),
+  error: errorInfo.nullable().optional(),
+  institution: institutionInfo.nullable().optional(),
+  products: z.array(z.string()).optional(),
+  consentExpiresAt: optDate.optional(),
+  expiringUntil: optDate.optional(),
+  lastSyncedAt: optDate.optional(),
+  statusChangedAt: z.date().optional(),
+  stateRefreshedAt: z.date().optional(),
+  lastEventAt: optDate.optional(),
+});
+const webhookInput = z.object({
+  provider: providerName,
+  dedupeKey: z.string().min(1).nullable(),
+  eventType: z.string().min(1),
+  providerConnectionId: z.string().nullable(),
+  occurredAt: optDate,
+  payload: z.unknown(),
+});
+
+const CONNECTION_COLUMNS = [
+  'id', 'provider', 'provider_connection_id', 'provider_user_id', 'user_id', 'sandbox', 'status',
+  'error', 'institution', 'products', 'consent_expires_at', 'expiring_until', 'last_synced_at',
+  'status_changed_at', 'state_refreshed_at', 'last_event_at', 'created_at', 'version',
+] as const;
+
+function toRecord(row: unknown): ConnectionRecord {
+  const r = connectionRow.parse(row);
+  return {
+    id: r.id,
+    provider: r.provider,
+    providerConnectionId: r.provider_connection_id,
+    providerUserId: r.provider_user_id,
+    userId: r.user_id,
+    sandbox: r.sandbox,
+    status: r.status,
+    error: r.error,
+    institution: r.institution,
+    products: r.products,
+    consentExpiresAt: r.consent_expires_at,
+    expiringUntil: r.expiring_until,
+    lastSyncedAt: r.last_synced_at,
+    statusChangedAt: r.status_changed_at,
+    stateRefreshedAt: r.state_refreshed_at,
+    lastEventAt: r.last_event_at,
+    createdAt: r.created_at,
+    version: r.version,
+  };
+}
+
+function toWebhookRecord(row: unknown): WebhookEventRecord {
+  const r = webhookRow.parse(row);
+  return {
+    id: r.id,
+    provider: r.provider,
+    dedupeKey: r.dedupe_key,
+    eventType: r.event_type,
+    providerConnectionId: r.provider_connection_id,
+    occurredAt: r.occurred_at,
+    receivedAt: r.received_at,
+    payload: r.payload,
+    outcome: r.outcome,
+  };
+}
+
+/** jsonb goes in as JSON text: pg would turn a JS array into a PostgreSQL array literal. */
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/** Binds a ciphertext to its row: copied to another connection it no longer decrypts. */
+const credentialAad = (provider: string, providerConnectionId: string): string =>
+  JSON.stringify(['connection-credential', provider, providerConnectionId]);
+
+function isUniqueViolation(e: unknown, constraint: string): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { code?: unknown; constraint?: unknown };
+  return err.code === '23505' && (err.constraint === undefined || err.constraint === constraint);
+}
+
+export function createSqlStore(
+  db: Kysely<Database>,
+  opts: { cipher: TokenCipher; onClose?: () => Promise<void> },
+): SqlConnectionStore {
+  const { cipher } = opts;
+  let closed: Promise<void> | null = null;
+
+  return {
+    db,
+
+    async migrate() {
+      await migrate(db);
+    },
+
+    schemaVersion: () => schemaVersion(db),
+
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+
+    close() {
+      closed ??= (async () => {
+        await db.destroy();
+        await opts.onClose?.();
+      })();
+      return closed;
+    },
+
+    async insertConnection(input: NewConnection) {
+      const c = newConnection.parse(input);
+      const id = randomUUID();
+      try {
+        const row = await db
+          .insertInto('connections')
+          .values({
+            id,
+            provider: c.provider,
+            provider_connection_id: c.providerConnectionId,
+            provider_user_id: c.providerUserId,
+            user_id: c.userId,
+            sandbox: c.sandbox,
+            status: c.status,
+            error: json(c.error),
+            institution: json(c.institution),
+            products: c.products,
+            consent_expires_at: c.consentExpiresAt,
+            expiring_until: c.expiringUntil,
+            last_synced_at: c.lastSyncedAt,
+            last_event_at: null,
+            credential_ciphertext:
+              c.credential === null ? null : cipher.encrypt(c.credential, credentialAad(c.provider, c.providerConnectionId)),
+          })
+          .returning(CONNECTION_COLUMNS)
+          .executeTakeFirstOrThrow();
+        return toRecord(row);
+      } catch (e) {
+        if (isUniqueViolation(e, 'connections_provider_connection_key')) throw new DuplicateConnectionError();
+        throw e;
+      }
+    },
+
+    async getConnections(ids) {
+      const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+      if (wanted.length === 0) return ids.map(() => null);
+      const rows = await db.selectFrom('connections').select(CONNECTION_COLUMNS).where('id', 'in', wanted).execute();
+      const byId = new Map(rows.map((r) => [String(r.id).toLowerCase(), toRecord(r)]));
+      return ids.map((id) => (isUuid(id) ? byId.get(id.toLowerCase()) ?? null : null));
+    },
+
+    async findByProviderId(provider: ProviderName, providerConnectionId: string) {
+      const row = await db
+        .selectFrom('connections')
+        .select(CONNECTION_COLUMNS)
+        .where('provider', '=', providerName.parse(provider))
+        .where('provider_connection_id', '=', providerConnectionId)
+        .executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
+
+    async getCredential(id) {
+      if (!isUuid(id)) return null;
+      const row = await db
+        .selectFrom('connections')
+        .select(['provider', 'provider_connection_id', 'credential_ciphertext'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row || row.credential_ciphertext === null) return null;
+      return cipher.decrypt(row.credential_ciphertext, credentialAad(row.provider, row.provider_connection_id));
+    },
+
+    async listConnections(filter: ConnectionListFilter, page: { first: number; after: ListCursor | null }) {
+      const first = Number.isFinite(page.first) ? Math.min(Math.max(Math.trunc(page.first), 0), MAX_PAGE) : 0;
+      const statuses = filter.status === undefined ? undefined : statusList.parse(filter.status);
+      // An explicit empty status set matches nothing (no query needed).
+      if (statuses !== undefined && statuses.length === 0) return { items: [], hasNextPage: false, totalCount: 0 };
+      const provider = filter.provider === undefined ? undefined : providerName.parse(filter.provider);
+      if (page.after && (!isUuid(page.after.id) || !(page.after.createdAt instanceof Date) || Number.isNaN(page.after.createdAt.getTime()))) {
+        throw new InvalidCursorError();
+      }
+
+      let base = db.selectFrom('connections');
+      if (filter.userId !== undefined) base = base.where('user_id', '=', filter.userId);
+      if (provider !== undefined) base = base.where('provider', '=', provider);
+      if (statuses !== undefined) base = base.where('status', 'in', statuses);
+
+      const after = page.after;
+      const pageQuery = (after
+        ? base.where(({ eb, refTuple, tuple }) => eb(refTuple('created_at', 'id'), '<', tuple(after.createdAt, after.id)))
+        : base
+      )
+        .select(CONNECTION_COLUMNS)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(first + 1);
+      const countQuery = base.select(sql<number>`count(*)::int`.as('n'));
+
+      const [rows, count] = await Promise.all([pageQuery.execute(), countQuery.executeTakeFirstOrThrow()]);
+      const items = rows.slice(0, first).map(toRecord);
+      const hasNextPage = rows.length > first;
+      return { items, hasNextPage, totalCount: Number(count.n) } satisfies ConnectionPage;
+    },
+
+    async updateState(id: string, input: ConnectionStatePatch, expectedVersion?: number) {
+      if (!isUuid(id)) return null;
+      const p = statePatch.parse(input);
+      const set: Updateable<ConnectionsTable> = {};
+      if (p.status !== undefined) set.status = p.status;
+      if (p.error !== undefined) set.error = json(p.error);
+      if (p.institution !== undefined) set.institution = json(p.institution);
+      if (p.products !== undefined) set.products = p.products;
+      if (p.consentExpiresAt !== undefined) set.consent_expires_at = p.consentExpiresAt;
+      if (p.expiringUntil !== undefined) set.expiring_until = p.expiringUntil;
+      if (p.lastSyncedAt !== undefined) set.last_synced_at = p.lastSyncedAt;
+      if (p.statusChangedAt !== undefined) set.status_changed_at = p.statusChangedAt;
+      if (p.stateRefreshedAt !== undefined) set.state_refreshed_at = p.stateRefreshedAt;
+      if (p.lastEventAt !== undefined) set.last_event_at = p.lastEventAt;
+
+      let q = db
+        .updateTable('connections')
+        .set(set)
+        .set((eb) => ({ version: eb('version', '+', 1) }))
+        .where('id', '=', id);
+      if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+      const row = await q.returning(CONNECTION_COLUMNS).executeTakeFirst();
+      if (row) return toRecord(row);
+      if (expectedVersion === undefined) return null;
+      // Nothing matched: either the row is gone (null) or it moved on (conflict).
+      const exists = await db.selectFrom('connections').select('version').where('id', '=', id).executeTakeFirst();
+      if (!exists) return null;
+      throw new ConnectionConflictError();
+    },
+
+    async deleteConnection(id) {
+      if (!isUuid(id)) return false;
+      const r = await db.deleteFrom('connections').where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+
+    async recordWebhookEvent(input: WebhookEventInput) {
+      const e = webhookInput.parse(input);
+      const row = await db
+        .insertInto('webhook_events')
+        .values({
+          id: randomUUID(),
+          provider: e.provider,
+          dedupe_key: e.dedupeKey,
+          event_type: e.eventType,
+          provider_connection_id: e.providerConnectionId,
+          occurred_at: e.occurredAt,
+          payload: JSON.stringify(e.payload ?? null),
+          outcome: null,
+        })
+        // Matches the partial unique index; keyless deliveries never conflict.
+        .onConflict((oc) => oc.columns(['provider', 'dedupe_key']).where('dedupe_key', 'is not', null).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toWebhookRecord(row) : null;
+    },
+
+    async setWebhookOutcome(id, outcome) {
+      if (!isUuid(id)) return;
+      await db.updateTable('webhook_events').set({ outcome }).where('id', '=', id).execute();
+    },
+
+    async listWebhookEvents(filter) {
+      const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_WEBHOOK_LIMIT), 1), MAX_WEBHOOK_LIMIT);
+      let q = db.selectFrom('webhook_events').selectAll();
+      if (filter.provider !== undefined) q = q.where('provider', '=', providerName.parse(filter.provider));
+      if (filter.providerConnectionId !== undefined) q = q.where('provider_connection_id', '=', filter.providerConnectionId);
+      const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
+      return rows.map(toWebhookRecord);
+    },
+
+    async setProviderUserId(provider, userId, providerUserId) {
+      await db
+        .insertInto('provider_users')
+        .values({ provider: providerName.parse(provider), user_id: userId, provider_user_id: providerUserId })
+        .onConflict((oc) =>
+          oc.columns(['provider', 'user_id']).doUpdateSet({ provider_user_id: providerUserId, updated_at: sql`now()` }),
+        )
+        .execute();
+    },
+
+    async getProviderUserId(provider, userId) {
+      const row = await db
+        .selectFrom('provider_users')
+        .select('provider_user_id')
+        .where('provider', '=', providerName.parse(provider))
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return row?.provider_user_id ?? null;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import type { ConnectionService } from '../connections/service.js';
+import type { ProviderName } from '../domain/connection.js';
+import { WebhookVerificationError, type WebhookVerifier } from './types.js';
+
+const ROUTES: Record<string, ProviderName> = { '/webhooks/plaid': 'PLAID', '/webhooks/moneykit': 'MONEYKIT' };
+
+/** Ack within this long whatever happens; the rest of the work finishes afterwards (Plaid waits 10 s). */
+const ACK_WITHIN_MS = 5_000;
+
+export interface WebhookHandlerDeps {
+  service: ConnectionService;
+  verifiers: Partial<Record<ProviderName, WebhookVerifier>>;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/** Raw body in, verified event to the service. A delivery that fails verification changes nothing. */
+export function createWebhookHandler(deps: WebhookHandlerDeps) {
+  const reply = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+  return async function handle(request: Request, path: string, requestId: string): Promise<Response> {
+    const provider = ROUTES[path];
+    if (!provider) return reply(404, { error: 'not found' });
+    if (request.method !== 'POST') return reply(405, { error: 'method not allowed' });
+    const verifier = deps.verifiers[provider];
+    if (!verifier) return reply(404, { error: 'provider not configured' });
+    const raw = Buffer.from(await request.arrayBuffer());
+    if (raw.length > deps.maxBodyBytes) return reply(413, { error: 'payload too large' });
+    const headers: Record<string, string> = {};
+    request.headers.forEach((v, k) => (headers[k] = v));
+
+    let event;
+    try {
+      event = await verifier.verify(raw, headers);
+    } catch (e) {
+      if (e instanceof WebhookVerificationError) {
+        deps.logger.warn({ provider, reason: e.reason, requestId }, 'webhook rejected');
+        return reply(401, { error: 'verification failed' });
+      }
+      deps.logger.error({ provider, err: (e as Error).message, requestId }, 'webhook verification errored');
+      // Not the sender's fault (e.g. key fetch failed): ask for a redelivery.
+      return reply(503, { error: 'temporarily unable to verify' });
+    }
+
+    const work = deps.service.applyWebhook(event).then(
+      (outcome) => {
+        deps.logger.info({ provider, eventType: event.eventType, providerConnectionId: event.providerConnectionId, outcome, requestId }, 'webhook processed');
+        return outcome;
+      },
+      (e: Error) => {
+        deps.logger.error({ provider, eventType: event.eventType, err: e.message, requestId }, 'webhook processing failed');
+        throw e;
+      },
+    );
+    const timer = new Promise<'late'>((resolve) => setTimeout(resolve, ACK_WITHIN_MS, 'late').unref());
+    try {
+      const outcome = await Promise.race([work, timer]);
+      return reply(200, { received: true, outcome });
+    } catch {
+      // Recording failed: the provider must retry, nothing was acknowledged.
+      return reply(500, { error: 'processing failed' });
+    }
+  };
+}

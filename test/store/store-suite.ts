@@ -1,0 +1,433 @@
+// One behavioural suite for every ConnectionStore driver (PGlite, PostgreSQL).
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionStatus, ProviderName } from '../../src/domain/connection.js';
+import { TokenDecryptionError } from '../../src/store/crypto.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../src/store/migrations.js';
+import { InvalidCursorError, type SqlConnectionStore } from '../../src/store/sql-store.js';
+import {
+  ConnectionConflictError,
+  DuplicateConnectionError,
+  type ConnectionRecord,
+  type NewConnection,
+} from '../../src/store/store.js';
+
+export interface StoreSuiteHarness {
+  /** Opens the store shared by the whole suite, not yet migrated. */
+  open(): Promise<SqlConnectionStore>;
+  teardown?(): Promise<void>;
+  /** Opens `n` stores over one brand-new, empty database (concurrent migration test). */
+  openFresh?(n: number): Promise<{ stores: SqlConnectionStore[]; dispose(): Promise<void> }>;
+}
+
+export function newConnection(over: Partial<NewConnection> = {}): NewConnection {
+  return {
+    provider: 'PLAID',
+    providerConnectionId: `item-${randomUUID()}`,
+    providerUserId: null,
+    userId: `user-${randomUUID()}`,
+    sandbox: true,
+    status: 'CONNECTED',
+    error: null,
+    institution: null,
+    products: ['transactions'],
+    consentExpiresAt: null,
+    expiringUntil: null,
+    lastSyncedAt: null,
+    credential: `access-sandbox-${randomUUID()}`,
+    ...over,
+  };
+}
+
+const byNewest = (a: ConnectionRecord, b: ConnectionRecord): number =>
+  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+export function describeStoreSuite(name: string, harness: StoreSuiteHarness): void {
+  describe(`ConnectionStore (${name})`, () => {
+    let store: SqlConnectionStore;
+    let versionBeforeMigrate = -1;
+    let firstRun: number[] = [];
+    let secondRun: number[] = [];
+
+    beforeAll(async () => {
+      store = await harness.open();
+      versionBeforeMigrate = await store.schemaVersion();
+      firstRun = await migrate(store.db);
+      secondRun = await migrate(store.db);
+      await store.migrate(); // the port method, a third time
+    });
+
+    afterAll(async () => {
+      await store?.close();
+      await harness.teardown?.();
+    });
+
+    const count = async (table: 'connections' | 'webhook_events' | 'schema_migrations'): Promise<number> => {
+      const r = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(store.db);
+      return r.rows[0]!.n;
+    };
+
+    describe('migrations', () => {
+      it('applies every migration once, then nothing', async () => {
+        expect(versionBeforeMigrate).toBe(0);
+        expect(firstRun).toEqual(MIGRATIONS.map((m) => m.version));
+        expect(secondRun).toEqual([]);
+        expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+        expect(await count('schema_migrations')).toBe(MIGRATIONS.length);
+        await store.ping();
+      });
+
+      it('runs pending migrations in one transaction: a failing one leaves nothing behind', async () => {
+        const broken = {
+          version: LATEST_SCHEMA_VERSION + 1000,
+          name: 'broken',
+          async up(db: Parameters<(typeof MIGRATIONS)[number]['up']>[0]) {
+            await sql`create table suite_half_done (x int)`.execute(db);
+            throw new Error('boom');
+          },
+        };
+        await expect(migrate(store.db, [...MIGRATIONS, broken])).rejects.toThrow('boom');
+        const t = await sql<{ t: string | null }>`select to_regclass('suite_half_done')::text as t`.execute(store.db);
+        expect(t.rows[0]!.t).toBeNull();
+        expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+      });
+
+      it.skipIf(!harness.openFresh)('several instances migrating at once migrate exactly once', async () => {
+        const { stores, dispose } = await harness.openFresh!(4);
+        try {
+          const ran = await Promise.all(stores.map((s) => migrate(s.db)));
+          // Exactly one instance applied the migrations; the others found them done.
+          expect(ran.filter((r) => r.length > 0)).toEqual([MIGRATIONS.map((m) => m.version)]);
+          for (const s of stores) expect(await s.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+          const n = await sql<{ n: number }>`select count(*)::int as n from schema_migrations`.execute(stores[0]!.db);
+          expect(n.rows[0]!.n).toBe(MIGRATIONS.length);
+        } finally {
+          await dispose();
+        }
+      });
+    });
+
+    describe('insert and read', () => {
+      it('round-trips every field; version 1 and timestamps default to now', async () => {
+        const before = Date.now();
+        const input = newConnection({
+          provider: 'MONEYKIT',
+          providerUserId: 'mk-user-1',
+          sandbox: false,
+          status: 'LOGIN_REQUIRED',
+          error: { providerCode: 'auth_expired', providerType: null, message: 'expired', displayMessage: 'Log in again' },
+          institution: { id: 'ins_1', name: 'Bank "One"', logoUrl: 'https://x/logo.png', primaryColor: '#112233' },
+          products: ['transactions', 'identity', 'a,b', 'quo"te', ''],
+          consentExpiresAt: new Date('2030-01-02T03:04:05.678Z'),
+          expiringUntil: new Date('2030-01-01T00:00:00.001Z'),
+          lastSyncedAt: new Date('2024-05-06T07:08:09.010Z'),
+        });
+        const rec = await store.insertConnection(input);
+        const after = Date.now();
+        expect(rec).toMatchObject({
+          provider: 'MONEYKIT',
+          providerConnectionId: input.providerConnectionId,
+          providerUserId: 'mk-user-1',
+          userId: input.userId,
+          sandbox: false,
+          status: 'LOGIN_REQUIRED',
+          error: input.error,
+          institution: input.institution,
+          products: input.products,
+          consentExpiresAt: input.consentExpiresAt,
+          expiringUntil: input.expiringUntil,
+          lastSyncedAt: input.lastSyncedAt,
+          lastEventAt: null,
+          version: 1,
+        });
+        expect(rec.id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(rec).not.toHaveProperty('credential');
+        expect(JSON.stringify(rec)).not.toContain(input.credential!);
+        for (const d of [rec.createdAt, rec.statusChangedAt, rec.stateRefreshedAt]) {
+          expect(d).toBeInstanceOf(Date);
+          expect(d.getTime()).toBeGreaterThanOrEqual(before - 2000);
+          expect(d.getTime()).toBeLessThanOrEqual(after + 2000);
+        }
+        const [again] = await store.getConnections([rec.id]);
+        expect(again).toEqual(rec);
+        expect(await store.findByProviderId('MONEYKIT', input.providerConnectionId)).toEqual(rec);
+        expect(await store.findByProviderId('PLAID', input.providerConnectionId)).toBeNull();
+        expect(await store.findByProviderId('MONEYKIT', 'nope')).toBeNull();
+      });
+
+      it('rejects a second connection with the same provider id, but not for another provider', async () => {
+        const a = newConnection();
+        await store.insertConnection(a);
+        const before = await count('connections');
+        await expect(store.insertConnection({ ...a, userId: 'someone-else' })).rejects.toBeInstanceOf(DuplicateConnectionError);
+        expect(await count('connections')).toBe(before);
+        const other = await store.insertConnection({ ...a, provider: 'MONEYKIT' });
+        expect(other.provider).toBe('MONEYKIT');
+      });
+
+      it('refuses invalid input without writing', async () => {
+        const before = await count('connections');
+        await expect(store.insertConnection(newConnection({ status: 'BOGUS' as ConnectionStatus }))).rejects.toThrow();
+        await expect(store.insertConnection(newConnection({ provider: 'NOPE' as ProviderName }))).rejects.toThrow();
+        expect(await count('connections')).toBe(before);
+      });
+
+      it('getConnections batches in the order asked, with null for missing and malformed ids', async () => {
+        const a = await store.insertConnection(newConnection());
+        const b = await store.insertConnection(newConnection());
+        const missing = randomUUID();
+        const ids = [b.id, 'not-a-uuid', a.id, missing, '', "x'; drop table connections; --", a.id.toUpperCase(), b.id, '{' + a.id + '}'];
+        const got = await store.getConnections(ids);
+        expect(got.map((r) => r?.id ?? null)).toEqual([b.id, null, a.id, null, null, null, a.id, b.id, null]);
+        expect(await store.getConnections([])).toEqual([]);
+        expect(await store.getConnections(['zzz', '123'])).toEqual([null, null]);
+      });
+    });
+
+    describe('credentials', () => {
+      it('returns the decrypted secret, stores only ciphertext bound to its row', async () => {
+        const input = newConnection();
+        const rec = await store.insertConnection(input);
+        expect(await store.getCredential(rec.id)).toBe(input.credential);
+
+        const raw = await store.db.selectFrom('connections').select('credential_ciphertext').where('id', '=', rec.id).executeTakeFirstOrThrow();
+        expect(raw.credential_ciphertext).toMatch(/^v1:/);
+        expect(raw.credential_ciphertext).not.toContain(input.credential!);
+
+        // A ciphertext copied onto another row must not decrypt there.
+        const victim = await store.insertConnection(newConnection());
+        await store.db.updateTable('connections').set({ credential_ciphertext: raw.credential_ciphertext }).where('id', '=', victim.id).execute();
+        const err = await store.getCredential(victim.id).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TokenDecryptionError);
+        expect(String((err as Error).message)).not.toContain(input.credential!);
+      });
+
+      it('is null without a credential, for a missing or a malformed id', async () => {
+        const rec = await store.insertConnection(newConnection({ credential: null }));
+        expect(await store.getCredential(rec.id)).toBeNull();
+        expect(await store.getCredential(randomUUID())).toBeNull();
+        expect(await store.getCredential('not-a-uuid')).toBeNull();
+      });
+    });
+
+    describe('listConnections', () => {
+      async function seedUser(n: number, over: (i: number) => Partial<NewConnection> = () => ({})): Promise<{ userId: string; recs: ConnectionRecord[] }> {
+        const userId = `user-${randomUUID()}`;
+        const recs: ConnectionRecord[] = [];
+        for (let i = 0; i < n; i++) recs.push(await store.insertConnection(newConnection({ userId, ...over(i) })));
+        return { userId, recs };
+      }
+
+      async function pageAll(filter: Parameters<SqlConnectionStore['listConnections']>[0], first: number) {
+        const seen: ConnectionRecord[] = [];
+        const totals: number[] = [];
+        let after: { createdAt: Date; id: string } | null = null;
+        for (let guard = 0; guard < 1000; guard++) {
+          const page = await store.listConnections(filter, { first, after });
+          totals.push(page.totalCount);
+          expect(page.items.length).toBeLessThanOrEqual(first);
+          seen.push(...page.items);
+          if (!page.hasNextPage) break;
+          expect(page.items.length).toBe(first);
+          const last = page.items.at(-1)!;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        return { seen, totals };
+      }
+
+      it('pages newest first with a keyset cursor and a stable totalCount', async () => {
+        const { userId, recs } = await seedUser(5);
+        const { seen, totals } = await pageAll({ userId }, 2);
+        expect(seen.map((r) => r.id)).toEqual([...recs].sort(byNewest).map((r) => r.id));
+        expect(totals).toEqual([5, 5, 5]);
+        // Another user's connections never show up.
+        expect(seen.every((r) => r.userId === userId)).toBe(true);
+      });
+
+      it('breaks createdAt ties by id, without skipping or repeating rows', async () => {
+        const { userId, recs } = await seedUser(5);
+        const tie = new Date('2021-06-01T00:00:00.000Z');
+        await sql`update connections set created_at = ${tie} where user_id = ${userId}`.execute(store.db);
+        const { seen } = await pageAll({ userId }, 2);
+        expect(seen.map((r) => r.id)).toEqual(recs.map((r) => r.id).sort().reverse());
+        expect(seen.every((r) => r.createdAt.getTime() === tie.getTime())).toBe(true);
+      });
+
+      it('filters by status set and provider; totalCount follows the filter', async () => {
+        const statuses: ConnectionStatus[] = ['CONNECTED', 'LOGIN_REQUIRED', 'DISCONNECTED', 'LOGIN_REQUIRED'];
+        const { userId, recs } = await seedUser(4, (i) => ({ status: statuses[i]!, provider: i % 2 === 0 ? 'PLAID' : 'MONEYKIT' }));
+        const login = await store.listConnections({ userId, status: ['LOGIN_REQUIRED'] }, { first: 10, after: null });
+        expect(login.totalCount).toBe(2);
+        expect(login.items.map((r) => r.id)).toEqual([recs[3]!, recs[1]!].sort(byNewest).map((r) => r.id));
+        const two = await store.listConnections({ userId, status: ['CONNECTED', 'DISCONNECTED'] }, { first: 10, after: null });
+        expect(new Set(two.items.map((r) => r.status))).toEqual(new Set(['CONNECTED', 'DISCONNECTED']));
+        const mk = await store.listConnections({ userId, provider: 'MONEYKIT' }, { first: 1, after: null });
+        expect(mk).toMatchObject({ totalCount: 2, hasNextPage: true });
+        expect(mk.items[0]!.provider).toBe('MONEYKIT');
+        const both = await store.listConnections({ userId, provider: 'PLAID', status: ['DISCONNECTED'] }, { first: 10, after: null });
+        expect(both.items.map((r) => r.id)).toEqual([recs[2]!.id]);
+        expect(await store.listConnections({ userId, status: [] }, { first: 10, after: null })).toEqual({ items: [], hasNextPage: false, totalCount: 0 });
+        const none = await store.listConnections({ userId: `user-${randomUUID()}` }, { first: 10, after: null });
+        expect(none).toEqual({ items: [], hasNextPage: false, totalCount: 0 });
+      });
+
+      it('first: 0 returns no items but tells whether any exist', async () => {
+        const { userId } = await seedUser(1);
+        expect(await store.listConnections({ userId }, { first: 0, after: null })).toEqual({ items: [], hasNextPage: true, totalCount: 1 });
+      });
+
+      it('without a user filter lists everyone, consistently with a direct count', async () => {
+        await seedUser(2);
+        const total = await count('connections');
+        const { seen, totals } = await pageAll({}, 7);
+        expect(new Set(totals)).toEqual(new Set([total]));
+        expect(seen).toHaveLength(total);
+        expect(new Set(seen.map((r) => r.id)).size).toBe(total);
+        expect(seen).toEqual([...seen].sort(byNewest));
+      });
+
+      it('rejects a malformed cursor with a typed error, not a database error', async () => {
+        await expect(store.listConnections({}, { first: 1, after: { createdAt: new Date(), id: 'nope' } })).rejects.toBeInstanceOf(InvalidCursorError);
+        await expect(store.listConnections({}, { first: 1, after: { createdAt: new Date('x'), id: randomUUID() } })).rejects.toBeInstanceOf(InvalidCursorError);
+      });
+    });
+
+    describe('updateState', () => {
+      it('writes only the given fields and increments the version', async () => {
+        const rec = await store.insertConnection(
+          newConnection({ institution: { id: 'ins_9', name: 'N', logoUrl: null, primaryColor: null }, lastSyncedAt: new Date('2024-01-01T00:00:00Z') }),
+        );
+        const at = new Date('2025-02-03T04:05:06.789Z');
+        const err = { providerCode: 'ITEM_LOGIN_REQUIRED', providerType: 'ITEM_ERROR', message: 'm', displayMessage: null };
+        const u = await store.updateState(rec.id, { status: 'LOGIN_REQUIRED', error: err, statusChangedAt: at, lastEventAt: at });
+        expect(u).toEqual({ ...rec, status: 'LOGIN_REQUIRED', error: err, statusChangedAt: at, lastEventAt: at, version: 2 });
+        const v = await store.updateState(rec.id, { error: null, products: [], consentExpiresAt: at, stateRefreshedAt: at });
+        expect(v).toEqual({ ...u, error: null, products: [], consentExpiresAt: at, stateRefreshedAt: at, version: 3 });
+        expect((await store.getConnections([rec.id]))[0]).toEqual(v);
+        // The credential survives state writes.
+        expect(await store.getCredential(rec.id)).not.toBeNull();
+      });
+
+      it('with expectedVersion is a compare-and-set', async () => {
+        const rec = await store.insertConnection(newConnection());
+        const ok = await store.updateState(rec.id, { status: 'EXPIRING' }, 1);
+        expect(ok?.version).toBe(2);
+        await expect(store.updateState(rec.id, { status: 'DISCONNECTED' }, 1)).rejects.toBeInstanceOf(ConnectionConflictError);
+        expect((await store.getConnections([rec.id]))[0]).toMatchObject({ status: 'EXPIRING', version: 2 });
+      });
+
+      it('lets exactly one of two racing writers win', async () => {
+        const rec = await store.insertConnection(newConnection());
+        const results = await Promise.allSettled([
+          store.updateState(rec.id, { status: 'LOGIN_REQUIRED' }, 1),
+          store.updateState(rec.id, { status: 'DISCONNECTED' }, 1),
+        ]);
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r) => r.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionConflictError);
+        const final = (await store.getConnections([rec.id]))[0]!;
+        expect(final.version).toBe(2);
+        expect(final.status).toBe((won[0] as PromiseFulfilledResult<ConnectionRecord>).value.status);
+      });
+
+      it('returns null for a missing or malformed id, with or without expectedVersion', async () => {
+        expect(await store.updateState(randomUUID(), { status: 'CONNECTED' })).toBeNull();
+        expect(await store.updateState(randomUUID(), { status: 'CONNECTED' }, 1)).toBeNull();
+        expect(await store.updateState('bad-id', { status: 'CONNECTED' }, 1)).toBeNull();
+      });
+
+      it('refuses an invalid status', async () => {
+        const rec = await store.insertConnection(newConnection());
+        await expect(store.updateState(rec.id, { status: 'WHATEVER' as ConnectionStatus })).rejects.toThrow();
+        expect((await store.getConnections([rec.id]))[0]!.status).toBe('CONNECTED');
+      });
+    });
+
+    describe('deleteConnection', () => {
+      it('deletes once, then reports false', async () => {
+        const rec = await store.insertConnection(newConnection());
+        expect(await store.deleteConnection(rec.id)).toBe(true);
+        expect(await store.deleteConnection(rec.id)).toBe(false);
+        expect(await store.deleteConnection('nope')).toBe(false);
+        expect(await store.getConnections([rec.id])).toEqual([null]);
+        expect(await store.getCredential(rec.id)).toBeNull();
+        // The provider id is free again.
+        await expect(store.insertConnection(newConnection({ providerConnectionId: rec.providerConnectionId }))).resolves.toBeTruthy();
+      });
+    });
+
+    describe('webhook events', () => {
+      it('records, de-duplicates by (provider, key), and keeps every keyless delivery', async () => {
+        const conn = `conn-${randomUUID()}`;
+        const key = `idem-${randomUUID()}`;
+        const payload = { type: 'link.state_changed', nested: { list: [1, 'two', null], flag: true } };
+        const first = await store.recordWebhookEvent({
+          provider: 'MONEYKIT', dedupeKey: key, eventType: 'link.state_changed', providerConnectionId: conn,
+          occurredAt: new Date('2025-01-01T00:00:00.123Z'), payload,
+        });
+        expect(first).toMatchObject({ provider: 'MONEYKIT', dedupeKey: key, providerConnectionId: conn, payload, outcome: null });
+        expect(first!.occurredAt).toEqual(new Date('2025-01-01T00:00:00.123Z'));
+        expect(first!.receivedAt).toBeInstanceOf(Date);
+        expect(await store.recordWebhookEvent({ ...first!, payload: { other: 1 } })).toBeNull();
+        // The same key from another provider is a different event.
+        expect(await store.recordWebhookEvent({ ...first!, provider: 'PLAID' })).not.toBeNull();
+        const plaid = { provider: 'PLAID' as const, dedupeKey: null, eventType: 'ITEM.ERROR', providerConnectionId: conn, occurredAt: null, payload: ['raw', 1] };
+        const p1 = await store.recordWebhookEvent(plaid);
+        const p2 = await store.recordWebhookEvent(plaid);
+        expect(p1).not.toBeNull();
+        expect(p2).not.toBeNull();
+        expect(p1!.id).not.toBe(p2!.id);
+        expect(p2!.payload).toEqual(['raw', 1]);
+      });
+
+      it('racing replays of one key record exactly one event', async () => {
+        const e = { provider: 'MONEYKIT' as const, dedupeKey: `race-${randomUUID()}`, eventType: 'x', providerConnectionId: null, occurredAt: null, payload: {} };
+        const res = await Promise.all([1, 2, 3, 4].map(() => store.recordWebhookEvent(e)));
+        expect(res.filter((r) => r !== null)).toHaveLength(1);
+      });
+
+      it('sets outcomes and lists newest first with filters and a limit', async () => {
+        const conn = `conn-${randomUUID()}`;
+        const mk = (eventType: string, provider: ProviderName = 'PLAID', pcid: string | null = conn) =>
+          store.recordWebhookEvent({ provider, dedupeKey: null, eventType, providerConnectionId: pcid, occurredAt: null, payload: { eventType } });
+        const a = (await mk('A'))!;
+        const b = (await mk('B'))!;
+        const c = (await mk('C'))!;
+        await mk('other-provider', 'MONEYKIT');
+        await mk('other-conn', 'PLAID', `conn-${randomUUID()}`);
+        await store.setWebhookOutcome(b.id, 'applied');
+        await store.setWebhookOutcome('not-a-uuid', 'applied'); // harmless
+        const list = await store.listWebhookEvents({ provider: 'PLAID', providerConnectionId: conn });
+        expect(list.map((e) => e.eventType)).toEqual(['C', 'B', 'A']);
+        expect(list.map((e) => e.outcome)).toEqual([null, 'applied', null]);
+        expect(list.map((e) => e.id)).toEqual([c.id, b.id, a.id]);
+        expect((await store.listWebhookEvents({ providerConnectionId: conn, limit: 2 })).map((e) => e.eventType)).toEqual(['other-provider', 'C']);
+        const mkOnly = await store.listWebhookEvents({ provider: 'MONEYKIT', limit: 1000 });
+        expect(mkOnly.every((e) => e.provider === 'MONEYKIT')).toBe(true);
+      });
+    });
+
+    describe('provider users', () => {
+      it('stores, overwrites and separates by provider', async () => {
+        const user = `user-${randomUUID()}`;
+        expect(await store.getProviderUserId('PLAID', user)).toBeNull();
+        await store.setProviderUserId('PLAID', user, 'plaid-u-1');
+        expect(await store.getProviderUserId('PLAID', user)).toBe('plaid-u-1');
+        expect(await store.getProviderUserId('MONEYKIT', user)).toBeNull();
+        await store.setProviderUserId('PLAID', user, 'plaid-u-2');
+        await store.setProviderUserId('MONEYKIT', user, 'mk-u-1');
+        expect(await store.getProviderUserId('PLAID', user)).toBe('plaid-u-2');
+        expect(await store.getProviderUserId('MONEYKIT', user)).toBe('mk-u-1');
+      });
+    });
+
+    it('closes once however often close() is called, after which queries fail', async () => {
+      // Last by position; afterAll closes a third time.
+      await Promise.all([store.close(), store.close()]);
+      await expect(store.ping()).rejects.toThrow();
+    });
+  });
+}
