@@ -1,0 +1,108 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createAuthenticator } from './auth/auth.js';
+import type { Config } from './config.js';
+import { createConnectionEvents, type EventTarget } from './connections/events.js';
+import { createConnectionService } from './connections/service.js';
+import type { ProviderName } from './domain/connection.js';
+import { createGateway } from './gateway.js';
+import { setUnknownCodeReporter } from './providers/normalize.js';
+import { createMoneyKitAdapter } from './providers/moneykit/index.js';
+import { createMoneyKitWebhookVerifier } from './providers/moneykit/webhook.js';
+import { createPlaidAdapter } from './providers/plaid/index.js';
+import { createPlaidWebhookVerifier } from './providers/plaid/webhook.js';
+import type { ProviderAdapterV1 } from './providers/provider.js';
+import { createTokenCipher, loadOrCreateKeyFile, openStore } from './store/index.js';
+import type { ConnectionStore } from './store/store.js';
+import type { WebhookVerifier } from './webhooks/types.js';
+
+export interface AppOverrides {
+  /** Use this store instead of opening one from config (tests share one PGlite per file). */
+  store?: ConnectionStore;
+  /** Cross-instance event target (Redis); in-process when absent. */
+  eventTarget?: EventTarget;
+  /** Closed with the app (Redis clients, ...). */
+  onClose?: () => Promise<void>;
+  readyChecks?: Record<string, () => Promise<void>>;
+}
+
+/** Wire configuration into a running gateway (without listening). */
+export async function buildApp(config: Readonly<Config>, logger: Logger, overrides: AppOverrides = {}) {
+  setUnknownCodeReporter(({ provider, code, context }) =>
+    logger.warn({ provider, code, context }, 'unmapped provider code: status UNKNOWN (raw code kept)'),
+  );
+
+  let store = overrides.store;
+  let ownStore = false;
+  if (!store) {
+    let key = config.encryptionKey;
+    if (!key) {
+      await mkdir(config.dataDir, { recursive: true });
+      const file = join(config.dataDir, 'encryption.key');
+      const loaded = await loadOrCreateKeyFile(file);
+      key = loaded.key;
+      logger.warn({ file }, loaded.created ? 'ENCRYPTION_KEY not set: generated one (development only)' : 'ENCRYPTION_KEY not set: using the generated development key');
+    }
+    store = await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      cipher: createTokenCipher(key),
+      onPoolError: (e) => logger.error({ err: e.message }, 'database pool error'),
+    });
+    ownStore = true;
+    await store.migrate();
+  }
+
+  const adapters: Partial<Record<ProviderName, ProviderAdapterV1 & { close(): Promise<void> }>> = {};
+  const verifiers: Partial<Record<ProviderName, WebhookVerifier>> = {};
+  if (config.plaid) {
+    const p = config.plaid;
+    const baseUrl = p.baseUrl ?? undefined;
+    adapters.PLAID = createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, maxConcurrency: config.providerConcurrency, ...(baseUrl ? { baseUrl } : {}) });
+    verifiers.PLAID = createPlaidWebhookVerifier({ baseUrl: baseUrl ?? (p.env === 'sandbox' ? 'https://sandbox.plaid.com' : 'https://production.plaid.com'), clientId: p.clientId, secret: p.secret });
+  }
+  if (config.moneykit) {
+    const m = config.moneykit;
+    const baseUrl = m.baseUrl ?? 'https://api.moneykit.com';
+    adapters.MONEYKIT = createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, maxConcurrency: config.providerConcurrency });
+    verifiers.MONEYKIT = createMoneyKitWebhookVerifier({ baseUrl, clientId: m.clientId });
+  }
+
+  const events = createConnectionEvents(overrides.eventTarget);
+  const service = createConnectionService({
+    store,
+    adapters,
+    events,
+    publicUrl: config.publicUrl,
+    linkRedirectUri: config.linkRedirectUri,
+    statusMaxAgeSeconds: config.statusMaxAgeSeconds,
+    providerConcurrency: config.providerConcurrency,
+    logger,
+  });
+  const authenticator = createAuthenticator(config.auth);
+  const gateway = createGateway({
+    service,
+    store,
+    authenticator,
+    verifiers,
+    logger,
+    limits: config.limits,
+    graphiql: config.graphiql,
+    providers: Object.keys(adapters) as ProviderName[],
+    ...(overrides.readyChecks ? { readyChecks: overrides.readyChecks } : {}),
+  });
+
+  return {
+    gateway,
+    service,
+    store,
+    async close() {
+      await Promise.allSettled(Object.values(adapters).map((a) => a.close()));
+      await overrides.onClose?.();
+      if (ownStore) await store.close();
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

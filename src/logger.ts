@@ -1,0 +1,25 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Structured JSON logs. Every path that could carry a secret is redacted, so a careless
+ * `logger.info({ headers })` cannot leak one.
+ */
+export const REDACT_PATHS = [
+  'access_token', '*.access_token', 'accessToken', '*.accessToken',
+  'secret', '*.secret', 'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret',
+  'credential', '*.credential', 'authorization', '*.authorization', 'headers.authorization',
+  'headers["plaid-secret"]', 'headers["plaid-verification"]', 'headers["moneykit-signature"]',
+  'password', '*.password', 'token', '*.token', 'public_token', '*.public_token', 'publicToken', '*.publicToken',
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'aggregator-gateway' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}

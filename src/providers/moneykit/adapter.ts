@@ -1,0 +1,350 @@
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import type { LinkTokenInfo, ProviderConnectionState } from '../../domain/connection.js';
+import { ProviderCallError } from '../errors.js';
+import { createProviderHttpClient, type HttpTimeouts, type RetryPolicy } from '../http.js';
+import type {
+  ConnectionRef,
+  CreateLinkTokenParams,
+  CreateUpdateLinkTokenParams,
+  ExchangeResult,
+  ProviderAdapterV1,
+} from '../provider.js';
+import { createTokenSource } from './auth.js';
+import { createMoneyKitClient } from './client.js';
+import { createRedactor, parseErrorBody } from './errors.js';
+import { createInstitutionCache } from './institutions.js';
+import {
+  exchangeTokenSchema,
+  linkSchema,
+  linkSessionClaimsSchema,
+  linkSessionSchema,
+  userLinksSchema,
+  type MoneyKitLink,
+} from './schemas.js';
+import { GONE_LINK_CODES, goneLinkState, normalizeLink } from './status.js';
+
+export const MONEYKIT_DEFAULT_BASE_URL = 'https://api.moneykit.com';
+
+/**
+ * MoneyKit does not document a link_session_token lifetime and the token's `exp` claim is read
+ * when present; without one we assume 30 minutes (short on purpose: claiming too long a life
+ * would hand the frontend a dead token).
+ */
+export const MONEYKIT_DEFAULT_LINK_TOKEN_TTL_MS = 30 * 60_000;
+
+/**
+ * Products a link session can request (`Product` minus `enrichment`, which is not a link-time
+ * setting). `accounts` is always granted by MoneyKit: accepted, never sent.
+ * Requested products are sent as `{required: true}`: like Plaid's `products`, the caller needs
+ * them, so Connect only offers institutions that support them and makes the permission mandatory.
+ */
+export const MONEYKIT_PRODUCT_SETTINGS = {
+  accounts: null,
+  account_numbers: 'account_numbers',
+  identity: 'identity',
+  transactions: 'transactions',
+  investments: 'investments',
+} as const satisfies Record<string, string | null>;
+export type MoneyKitLinkProduct = keyof typeof MONEYKIT_PRODUCT_SETTINGS;
+export const MONEYKIT_PRODUCTS = Object.keys(MONEYKIT_PRODUCT_SETTINGS) as MoneyKitLinkProduct[];
+
+/** `settings.countries` accepts these only (Country enum). Others are dropped. */
+export const MONEYKIT_COUNTRIES = ['US', 'GB', 'CA'] as const;
+
+const settingsSchema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  env: z.enum(['sandbox', 'production']),
+  baseUrl: z.url().optional(),
+});
+
+export interface MoneyKitAdapterSettings {
+  clientId: string;
+  clientSecret: string;
+  /** Sandbox and live share one host; the key pair decides. `sandbox` allows resets. */
+  env: 'sandbox' | 'production';
+  /** Default https://api.moneykit.com. */
+  baseUrl?: string;
+  /** undici dispatcher (MockAgent in unit tests). */
+  dispatcher?: Dispatcher;
+  timeouts?: Partial<HttpTimeouts>;
+  retry?: Partial<RetryPolicy>;
+  maxConcurrency?: number;
+  /** Clock for token renewal, caches and link-token expiry. */
+  now?: () => number;
+  /** Link-token lifetime when the token carries no `exp`. Default 30 minutes. */
+  defaultLinkTokenTtlMs?: number;
+  /** How long institution details are cached. Default 1 hour. */
+  institutionTtlMs?: number;
+  /** Parallel resets in resetLogins (MoneyKit has no batch reset). Default 4. */
+  resetConcurrency?: number;
+}
+
+export interface MoneyKitUserLink {
+  providerConnectionId: string;
+  state: ProviderConnectionState;
+}
+
+export interface MoneyKitAdapter extends ProviderAdapterV1 {
+  readonly provider: 'MONEYKIT';
+  /** Every link MoneyKit holds for one customer_user.id (`GET /users/{id}/links`). */
+  listUserLinks(userId: string): Promise<MoneyKitUserLink[]>;
+  /** Closes the HTTP pool the adapter owns (not an injected dispatcher). */
+  close(): Promise<void>;
+}
+
+/** The `exp` of a JWT-shaped token, without verifying it (the token is opaque to us). */
+export function jwtExpiry(token: string): Date | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return null;
+  try {
+    const claims = linkSessionClaimsSchema.safeParse(JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')));
+    return claims.success && claims.data.exp !== undefined ? new Date(claims.data.exp * 1000) : null;
+  } catch {
+    return null;
+  }
+}
+
+function invalidInput(message: string): ProviderCallError {
+  return new ProviderCallError({ provider: 'MONEYKIT', kind: 'INVALID_INPUT', message, notSent: true });
+}
+
+function sandboxOnly(what: string): ProviderCallError {
+  return new ProviderCallError({
+    provider: 'MONEYKIT',
+    kind: 'SANDBOX_ONLY',
+    message: `MoneyKit ${what} is only available with sandbox credentials`,
+    notSent: true,
+  });
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure after all settled. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  async function worker(): Promise<void> {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures[0];
+}
+
+export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyKitAdapter {
+  const checked = settingsSchema.safeParse(settings);
+  if (!checked.success) {
+    // Names the fields only: never the values (one of them is the client secret).
+    const fields = checked.error.issues.map((i) => i.path.join('.')).join(', ');
+    throw new Error(`Invalid MoneyKit adapter settings: ${fields}`);
+  }
+  const now = settings.now ?? Date.now;
+  const sandbox = settings.env === 'sandbox';
+  const defaultTtl = settings.defaultLinkTokenTtlMs ?? MONEYKIT_DEFAULT_LINK_TOKEN_TTL_MS;
+  const resetConcurrency = Math.max(1, settings.resetConcurrency ?? 4);
+
+  const http = createProviderHttpClient({
+    provider: 'MONEYKIT',
+    baseUrl: settings.baseUrl ?? MONEYKIT_DEFAULT_BASE_URL,
+    ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
+    ...(settings.timeouts ? { timeouts: settings.timeouts } : {}),
+    ...(settings.retry ? { retry: settings.retry } : {}),
+    ...(settings.maxConcurrency !== undefined ? { maxConcurrency: settings.maxConcurrency } : {}),
+  });
+  // The redactor needs the token source it is handed to: late-bound through this holder.
+  const known: { tokens: () => string[] } = { tokens: () => [] };
+  const redact = createRedactor(() => [settings.clientSecret, ...known.tokens()]);
+  const tokens = createTokenSource({ http, clientId: settings.clientId, clientSecret: settings.clientSecret, now, redact });
+  known.tokens = () => tokens.known();
+  const client = createMoneyKitClient({ http, tokens, redact, now });
+  const institutions = createInstitutionCache({
+    client,
+    now,
+    ...(settings.institutionTtlMs !== undefined ? { ttlMs: settings.institutionTtlMs } : {}),
+  });
+
+  const linkPath = (id: string) => `/links/${encodeURIComponent(id)}`;
+
+  async function normalize(link: MoneyKitLink): Promise<ProviderConnectionState> {
+    return normalizeLink(link, await institutions.get(link.institution_id));
+  }
+
+  function linkTokenInfo(mode: LinkTokenInfo['mode'], token: string): LinkTokenInfo {
+    return {
+      provider: 'MONEYKIT',
+      mode,
+      token,
+      expiresAt: jwtExpiry(token) ?? new Date(now() + defaultTtl),
+      hostedLinkUrl: null,
+      providerUserId: null,
+    };
+  }
+
+  function requireRedirect(redirectUri: string | null): string {
+    // MoneyKit requires one; the gateway fills LINK_REDIRECT_URI in, so null is a wiring bug.
+    if (!redirectUri) throw invalidInput('MoneyKit link sessions need a redirect URI');
+    return redirectUri;
+  }
+
+  async function createLinkSession(body: Record<string, unknown>): Promise<string> {
+    const res = await client.json(
+      // Creating a second session after a lost answer is harmless: the first token is never used.
+      { op: 'link-session.create', method: 'POST', path: '/link-session', body, idempotent: true },
+      linkSessionSchema,
+    );
+    return res.link_session_token;
+  }
+
+  async function getLink(id: string): Promise<MoneyKitLink> {
+    return client.json({ op: 'links.get', method: 'GET', path: linkPath(id), idempotent: true }, linkSchema);
+  }
+
+  async function resetLogin(ref: ConnectionRef): Promise<void> {
+    if (!sandbox) throw sandboxOnly('link reset');
+    await client.json(
+      // Resetting twice leaves the same state.
+      { op: 'links.reset', method: 'POST', path: `${linkPath(ref.providerConnectionId)}/reset`, idempotent: true },
+      linkSchema,
+    );
+  }
+
+  return {
+    specificationVersion: 'v1',
+    provider: 'MONEYKIT',
+    sandbox,
+    products: MONEYKIT_PRODUCTS,
+    // redirect_uri is a required field of POST /link-session.
+    requiresRedirectUri: true,
+
+    async createLinkToken(input: CreateLinkTokenParams): Promise<LinkTokenInfo> {
+      const productSettings: Record<string, { required: boolean }> = {};
+      for (const p of input.products) {
+        if (!Object.prototype.hasOwnProperty.call(MONEYKIT_PRODUCT_SETTINGS, p)) {
+          throw invalidInput(`MoneyKit has no link product "${p}"`);
+        }
+        const key = MONEYKIT_PRODUCT_SETTINGS[p as MoneyKitLinkProduct];
+        if (key) productSettings[key] = { required: true };
+      }
+      const wanted = input.countryCodes.map((c) => c.toUpperCase());
+      const countries = MONEYKIT_COUNTRIES.filter((c) => wanted.includes(c));
+      if (wanted.length > 0 && countries.length === 0) {
+        throw invalidInput(`MoneyKit supports the countries ${MONEYKIT_COUNTRIES.join(', ')} only`);
+      }
+      // Order of preference is the caller's.
+      countries.sort((a, b) => wanted.indexOf(a) - wanted.indexOf(b));
+      const linkSettings: Record<string, unknown> = {};
+      if (Object.keys(productSettings).length > 0) linkSettings.products = productSettings;
+      if (countries.length > 0) linkSettings.countries = countries;
+      // language and androidPackageName have no MoneyKit equivalent.
+      const token = await createLinkSession({
+        customer_user: { id: input.userId },
+        redirect_uri: requireRedirect(input.redirectUri),
+        webhook: input.webhookUrl,
+        ...(Object.keys(linkSettings).length > 0 ? { settings: linkSettings } : {}),
+      });
+      return linkTokenInfo('CREATE', token);
+    },
+
+    async createUpdateLinkToken(input: CreateUpdateLinkTokenParams): Promise<LinkTokenInfo> {
+      const redirectUri = requireRedirect(input.redirectUri);
+      // MoneyKit clears a link's webhook and tags when an update session omits them: read the
+      // current tags first and send them back with the gateway's webhook.
+      const link = await getLink(input.connection.providerConnectionId);
+      if (link.state === 'deleted') {
+        throw new ProviderCallError({
+          provider: 'MONEYKIT',
+          kind: 'INVALID_STATE',
+          message: 'MoneyKit link is deleted: only a new connection helps',
+          providerCode: 'link_error.deleted',
+        });
+      }
+      const linkTags = link.link_tags ?? link.tags ?? null;
+      // Institution, user and countries cannot change in update mode (MoneyKit ignores them);
+      // accountSelectionEnabled has no equivalent: MoneyKit offers new accounts by itself.
+      const token = await createLinkSession({
+        customer_user: { id: input.userId },
+        redirect_uri: redirectUri,
+        existing_link_id: link.link_id,
+        webhook: input.webhookUrl,
+        ...(linkTags !== null ? { link_tags: linkTags } : {}),
+      });
+      return linkTokenInfo('UPDATE', token);
+    },
+
+    async exchangePublicToken(input: { publicToken: string; userId: string }): Promise<ExchangeResult> {
+      if (!input.publicToken) throw invalidInput('empty exchangeable token');
+      const res = await client.json(
+        {
+          op: 'link-session.exchange-token',
+          method: 'POST',
+          path: '/link-session/exchange-token',
+          body: { exchangeable_token: input.publicToken },
+          // A token exchanged twice fails the second time: never repeat blindly.
+          idempotent: false,
+        },
+        exchangeTokenSchema,
+      );
+      return {
+        providerConnectionId: res.link.link_id,
+        credential: null,
+        providerUserId: null,
+        state: await normalize(res.link),
+      };
+    },
+
+    async getConnection(ref: ConnectionRef): Promise<ProviderConnectionState> {
+      const call = { op: 'links.get', method: 'GET', path: linkPath(ref.providerConnectionId), idempotent: true } as const;
+      const res = await client.raw(call);
+      if (res.status === 404 || res.status === 410) {
+        // A link that is gone is a state of the connection, not a failed read.
+        const code = parseErrorBody(res.text)?.error_code;
+        if (code && Object.prototype.hasOwnProperty.call(GONE_LINK_CODES, code)) {
+          return goneLinkState(code as keyof typeof GONE_LINK_CODES);
+        }
+      }
+      return normalize(client.parse(call, res, linkSchema));
+    },
+
+    resetLogin,
+
+    async resetLogins(input: { userId: string; connections: ConnectionRef[] }): Promise<void> {
+      if (!sandbox) throw sandboxOnly('link reset');
+      // MoneyKit has no batch reset: one call per link, bounded.
+      await eachLimited(input.connections, resetConcurrency, resetLogin);
+    },
+
+    async removeConnection(ref: ConnectionRef): Promise<void> {
+      const res = await client.raw({
+        op: 'links.delete',
+        method: 'DELETE',
+        path: linkPath(ref.providerConnectionId),
+        idempotent: true,
+      });
+      if (res.status >= 200 && res.status < 300) return;
+      // Already gone is success.
+      if (res.status === 404 || res.status === 410) return;
+      client.fail('links.delete', res);
+    },
+
+    async listUserLinks(userId: string): Promise<MoneyKitUserLink[]> {
+      const res = await client.json(
+        { op: 'users.links', method: 'GET', path: `/users/${encodeURIComponent(userId)}/links`, idempotent: true },
+        userLinksSchema,
+      );
+      return Promise.all(
+        Object.values(res.links ?? {}).map(async (link) => ({
+          providerConnectionId: link.link_id,
+          state: await normalize(link),
+        })),
+      );
+    },
+
+    close: () => http.close(),
+  };
+}

@@ -1,0 +1,239 @@
+import { importJWK } from 'jose';
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import type { ProviderName } from '../../domain/connection.js';
+import { createProviderHttpClient, type ProviderHttpClient } from '../http.js';
+import {
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+  parseJsonObject,
+  verifySignedDelivery,
+  WEBHOOK_JWS_ALG,
+  type ClosableWebhookVerifier,
+  type VerificationKey,
+} from '../plaid/webhook.js';
+import {
+  WebhookVerificationError,
+  type VerifiedWebhook,
+  type WebhookEffect,
+} from '../../webhooks/types.js';
+import { linkError, linkStatus, parseMoneyKitTimestamp } from './status.js';
+
+export interface MoneyKitWebhookVerifierOptions {
+  baseUrl: string;
+  clientId: string;
+  dispatcher?: Dispatcher;
+  /** Milliseconds since the epoch (Date.now). */
+  now?: () => number;
+  maxAgeSeconds?: number;
+  maxFutureSkewSeconds?: number;
+  /** Least time between JWKS fetches caused by an unknown kid (MoneyKit's example: 5 min). */
+  unknownKidRefetchIntervalMs?: number;
+  /** The JWKS is re-fetched on use after this long (MoneyKit's example: at most 24 h). */
+  keysTtlMs?: number;
+  /**
+   * MoneyKit's documented `iss`. Checked when the claims carry one; MoneyKit's own example treats
+   * the check as optional, so a token without `iss` is still accepted. null disables the check.
+   */
+  issuer?: string | null;
+}
+
+export const MONEYKIT_SIGNATURE_HEADER = 'MoneyKit-Signature';
+export const MONEYKIT_ISSUER = 'https://api.moneykit.com';
+const JWKS_PATH = '/.well-known/jwks.json';
+const MINUTE_MS = 60_000;
+
+const jwksSchema = z.looseObject({ keys: z.array(z.unknown()) });
+// A verification key: P-256, and when it states alg/use they must fit (others are skipped, not fatal).
+const jwkSchema = z.looseObject({
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  kid: z.string().min(1),
+  x: z.string().min(1),
+  y: z.string().min(1),
+  alg: z.literal('ES256').optional(),
+  use: z.literal('sig').optional(),
+});
+
+/**
+ * One JWKS document, cached for keysTtlMs. An unknown kid refetches it at most once per interval
+ * (one document, so a flood of random kids is one fetch); concurrent misses share one fetch.
+ */
+class JwksStore {
+  private keys = new Map<string, VerificationKey>();
+  private fetchedAt: number | null = null;
+  private notBefore = Number.NEGATIVE_INFINITY;
+  private inflight: Promise<void> | null = null;
+  private readonly failureRetryMs: number;
+
+  constructor(
+    private readonly http: ProviderHttpClient,
+    private readonly clientId: string,
+    private readonly now: () => number,
+    private readonly intervalMs: number,
+    private readonly ttlMs: number,
+  ) {
+    this.failureRetryMs = Math.min(intervalMs, 5_000);
+  }
+
+  async resolve(kid: string): Promise<VerificationKey> {
+    const fresh = this.fetchedAt !== null && this.now() - this.fetchedAt < this.ttlMs;
+    const cached = this.keys.get(kid);
+    if (cached && fresh) return cached;
+    try {
+      await this.refresh();
+    } catch (err) {
+      // Stale but known key and MoneyKit unreachable: keep verifying with it.
+      if (cached) return cached;
+      throw err;
+    }
+    const key = this.keys.get(kid);
+    if (key) return key;
+    // Never fetched successfully (the last attempt failed and is throttled): not the kid's fault.
+    if (this.fetchedAt === null) throw new WebhookVerificationError('key_fetch_failed', 'MoneyKit JWKS not available yet');
+    throw new WebhookVerificationError('unknown_key', 'kid not in MoneyKit JWKS');
+  }
+
+  private refresh(): Promise<void> {
+    if (this.inflight) return this.inflight;
+    if (this.now() < this.notBefore) {
+      // Throttled: answer from what we have (resolve() reports the kid as unknown).
+      return Promise.resolve();
+    }
+    this.notBefore = this.now() + this.intervalMs;
+    this.inflight = this.fetch()
+      .catch((err: unknown) => {
+        this.notBefore = this.now() + this.failureRetryMs;
+        throw err;
+      })
+      .finally(() => {
+        this.inflight = null;
+      });
+    return this.inflight;
+  }
+
+  private async fetch(): Promise<void> {
+    let res;
+    try {
+      res = await this.http.send({
+        method: 'GET',
+        path: JWKS_PATH,
+        headers: { accept: 'application/json', 'X-Client-Id': this.clientId },
+        idempotent: true,
+      });
+    } catch (err) {
+      throw new WebhookVerificationError('key_fetch_failed', (err as Error).message);
+    }
+    if (res.status !== 200) {
+      throw new WebhookVerificationError('key_fetch_failed', `MoneyKit ${JWKS_PATH} answered ${res.status}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(res.text);
+    } catch {
+      json = undefined;
+    }
+    const set = jwksSchema.safeParse(json);
+    if (!set.success) throw new WebhookVerificationError('key_fetch_failed', 'MoneyKit JWKS is not a key set');
+    const next = new Map<string, VerificationKey>();
+    for (const raw of set.data.keys) {
+      const jwk = jwkSchema.safeParse(raw);
+      if (!jwk.success) continue;
+      try {
+        // Imported once per fetch; the CryptoKey is what is cached.
+        next.set(jwk.data.kid, await importJWK({ kty: 'EC', crv: 'P-256', x: jwk.data.x, y: jwk.data.y }, WEBHOOK_JWS_ALG));
+      } catch {
+        // A key that does not import cannot verify anything; the others still can.
+      }
+    }
+    // Replace, not merge: a key MoneyKit withdrew stops verifying.
+    this.keys = next;
+    this.fetchedAt = this.now();
+  }
+}
+
+// Webhook bodies: tolerant, only what the mapping reads.
+const moneyKitWebhookSchema = z.looseObject({
+  webhook_event: z.string().min(1),
+  webhook_idempotency_key: z.string().nullish(),
+  webhook_timestamp: z.string().nullish(),
+  link_id: z.string().nullish(),
+  state: z.string().nullish(),
+  // Note: the webhook's field is `error`; the link object calls it `error_code`.
+  error: z.string().nullish(),
+  error_message: z.string().nullish(),
+});
+type MoneyKitWebhookBody = z.infer<typeof moneyKitWebhookSchema>;
+
+/** webhook_event -> how its effect is derived; events not listed (product refreshes, transactions) are recorded only. */
+const MONEYKIT_EVENT_EFFECT: Partial<Record<string, (b: MoneyKitWebhookBody) => WebhookEffect>> = {
+  'link.state_changed': (b) => {
+    if (!b.state) return { kind: 'none' };
+    const error = linkError(b.state, b.error);
+    return {
+      kind: 'state',
+      status: linkStatus(b.state, b.error),
+      // MoneyKit's own developer text wins over our canned one when it sent some.
+      error: error && b.error_message ? { ...error, message: b.error_message } : error,
+    };
+  },
+};
+
+export function moneyKitWebhookEffect(body: MoneyKitWebhookBody): WebhookEffect {
+  const rule = Object.prototype.hasOwnProperty.call(MONEYKIT_EVENT_EFFECT, body.webhook_event)
+    ? MONEYKIT_EVENT_EFFECT[body.webhook_event]
+    : undefined;
+  return rule ? rule(body) : { kind: 'none' };
+}
+
+const MONEYKIT: ProviderName = 'MONEYKIT';
+
+export function createMoneyKitWebhookVerifier(opts: MoneyKitWebhookVerifierOptions): ClosableWebhookVerifier {
+  const now = opts.now ?? Date.now;
+  const http = createProviderHttpClient({
+    provider: MONEYKIT,
+    baseUrl: opts.baseUrl,
+    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+    timeouts: { connectMs: 2_000, headersMs: 3_000, bodyMs: 3_000 },
+    retry: { retries: 1, baseDelayMs: 50, maxDelayMs: 200, maxRetryAfterMs: 1_000 },
+    maxResponseBytes: 64 * 1024,
+  });
+  const keys = new JwksStore(
+    http,
+    opts.clientId,
+    now,
+    opts.unknownKidRefetchIntervalMs ?? 5 * MINUTE_MS,
+    opts.keysTtlMs ?? 24 * 60 * MINUTE_MS,
+  );
+  const issuer = opts.issuer === undefined ? MONEYKIT_ISSUER : opts.issuer;
+
+  return {
+    provider: MONEYKIT,
+    async verify(rawBody, headers): Promise<VerifiedWebhook> {
+      const { iat } = await verifySignedDelivery({
+        headerName: MONEYKIT_SIGNATURE_HEADER,
+        rawBody,
+        headers,
+        resolveKey: (kid) => keys.resolve(kid),
+        nowMs: now(),
+        maxAgeSeconds: opts.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
+        maxFutureSkewSeconds: opts.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+        expectedIssuer: issuer,
+      });
+      const payload = parseJsonObject(rawBody);
+      const body = moneyKitWebhookSchema.safeParse(payload);
+      if (!body.success) throw new WebhookVerificationError('malformed_body', 'no webhook_event');
+      return {
+        provider: MONEYKIT,
+        eventType: body.data.webhook_event,
+        providerConnectionId: body.data.link_id ?? null,
+        dedupeKey: body.data.webhook_idempotency_key ?? null,
+        // Naive timestamps are UTC (parseMoneyKitTimestamp); the signature's iat when absent or unreadable.
+        occurredAt: parseMoneyKitTimestamp(body.data.webhook_timestamp) ?? new Date(iat * 1000),
+        effect: moneyKitWebhookEffect(body.data),
+        payload,
+      };
+    },
+    close: () => http.close(),
+  };
+}

@@ -1,0 +1,526 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { compactVerify, decodeProtectedHeader, importJWK, type KeyInput } from 'jose';
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import type { ConnectionErrorInfo, ConnectionStatus, ProviderName } from '../../domain/connection.js';
+import { createProviderHttpClient, type ProviderHttpClient } from '../http.js';
+import { lookupStatus } from '../normalize.js';
+import {
+  WebhookVerificationError,
+  type VerifiedWebhook,
+  type WebhookEffect,
+  type WebhookVerifier,
+} from '../../webhooks/types.js';
+import {
+  PLAID_ERROR_CODE_STATUS,
+  PLAID_ERROR_TYPE_STATUS,
+  PLAID_ITEM_WEBHOOK_EFFECT,
+  PLAID_PENDING_DISCONNECT_DAYS,
+} from './status.js';
+
+/* ------------------------------------------------------------------------------------------------
+ * Signed-delivery core shared by the Plaid and MoneyKit verifiers. Both providers sign the same
+ * way (compact ES256 JWS over {iat, request_body_sha256}); only the header name, the key source
+ * and the payload differ. Provider-neutral on purpose: it could move to src/webhooks/.
+ * ---------------------------------------------------------------------------------------------- */
+
+export type WebhookHeaders = Record<string, string | string[] | undefined>;
+export type VerificationKey = KeyInput;
+
+/** The only algorithm either provider signs with; pinned so `none`, HS256 and RS256 never reach jose. */
+export const WEBHOOK_JWS_ALG = 'ES256';
+/** A signed header larger than this is garbage, not a JWS from a provider. */
+const MAX_SIGNATURE_LENGTH = 8_192;
+const MAX_KID_LENGTH = 256;
+export const DEFAULT_MAX_AGE_SECONDS = 300;
+/** Clock skew tolerated for an iat slightly in the future. */
+export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 60;
+
+/** Case-insensitive header read (HTTP/2 lowercases names). Several differing values are refused. */
+export function readSignatureHeader(headers: WebhookHeaders, name: string): string {
+  const wanted = name.toLowerCase();
+  const values: string[] = [];
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() !== wanted || v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) values.push(one.trim());
+  }
+  const present = values.filter((v) => v !== '');
+  if (present.length === 0) throw new WebhookVerificationError('missing_signature', `no ${name} header`);
+  if (new Set(present).size > 1) throw new WebhookVerificationError('malformed_signature', `several ${name} values`);
+  return present[0] as string;
+}
+
+const signedClaimsSchema = z.looseObject({
+  iat: z.number().finite(),
+  request_body_sha256: z.string().regex(/^[0-9a-fA-F]{64}$/),
+  iss: z.string().optional(),
+});
+
+export interface SignedDeliveryCheck {
+  headerName: string;
+  rawBody: Buffer;
+  headers: WebhookHeaders;
+  /** Resolves the verification key for a kid, or throws WebhookVerificationError. */
+  resolveKey: (kid: string) => Promise<VerificationKey>;
+  nowMs: number;
+  maxAgeSeconds: number;
+  maxFutureSkewSeconds: number;
+  /** When set and the claims carry `iss`, it must equal this. */
+  expectedIssuer?: string | null;
+}
+
+export interface VerifiedDelivery {
+  kid: string;
+  iat: number;
+  iss: string | null;
+}
+
+/** Header, algorithm, key, signature, age, body hash: in that order, each failure with its own reason. */
+export async function verifySignedDelivery(c: SignedDeliveryCheck): Promise<VerifiedDelivery> {
+  const jws = readSignatureHeader(c.headers, c.headerName);
+  if (jws.length > MAX_SIGNATURE_LENGTH || jws.split('.').length !== 3) {
+    throw new WebhookVerificationError('malformed_signature', 'not a compact JWS');
+  }
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    throw new WebhookVerificationError('malformed_signature', 'undecodable JWS header');
+  }
+  // Decided from the unverified header before any key is touched (algorithm-confusion defence).
+  if (header.alg !== WEBHOOK_JWS_ALG) {
+    throw new WebhookVerificationError('bad_algorithm', `alg ${String(header.alg).slice(0, 20)} refused`);
+  }
+  const kid = header.kid;
+  if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH) {
+    throw new WebhookVerificationError('malformed_signature', 'missing or oversized kid');
+  }
+
+  const key = await c.resolveKey(kid);
+
+  let payload: Uint8Array;
+  try {
+    ({ payload } = await compactVerify(jws, key, { algorithms: [WEBHOOK_JWS_ALG] }));
+  } catch {
+    throw new WebhookVerificationError('bad_signature', 'signature does not verify');
+  }
+
+  let claimsJson: unknown;
+  try {
+    claimsJson = JSON.parse(Buffer.from(payload).toString('utf8'));
+  } catch {
+    throw new WebhookVerificationError('malformed_signature', 'signed payload is not JSON');
+  }
+  const claims = signedClaimsSchema.safeParse(claimsJson);
+  if (!claims.success) {
+    throw new WebhookVerificationError('malformed_signature', 'signed payload lacks iat or request_body_sha256');
+  }
+  const { iat, iss, request_body_sha256 } = claims.data;
+
+  if (c.expectedIssuer && iss !== undefined && iss !== c.expectedIssuer) {
+    throw new WebhookVerificationError('bad_signature', 'unexpected issuer');
+  }
+
+  const nowSeconds = c.nowMs / 1000;
+  if (nowSeconds - iat > c.maxAgeSeconds) throw new WebhookVerificationError('stale', 'iat too old');
+  if (iat - nowSeconds > c.maxFutureSkewSeconds) throw new WebhookVerificationError('stale', 'iat in the future');
+
+  // Hash the bytes as received: re-serialised JSON (Plaid indents with 2 spaces) would not match.
+  const actual = createHash('sha256').update(c.rawBody).digest();
+  const claimed = Buffer.from(request_body_sha256, 'hex');
+  if (claimed.length !== actual.length || !timingSafeEqual(actual, claimed)) {
+    throw new WebhookVerificationError('body_hash_mismatch', 'body does not match request_body_sha256');
+  }
+  return { kid, iat, iss: iss ?? null };
+}
+
+/** Global cap on key fetches per second: a flood of random kids cannot turn into a flood of fetches. */
+export class FetchBudget {
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private used = 0;
+  constructor(
+    private readonly perSecond: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Synchronous, so concurrent deliveries cannot overshoot the cap between awaits. */
+  tryTake(): boolean {
+    const t = this.now();
+    if (t - this.windowStart >= 1_000) {
+      this.windowStart = t;
+      this.used = 0;
+    }
+    if (this.used >= this.perSecond) return false;
+    this.used++;
+    return true;
+  }
+}
+
+/** Parse a JSON webhook body into an object, or malformed_body (only called after the hash matched). */
+export function parseJsonObject(rawBody: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new WebhookVerificationError('malformed_body', 'body is not JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new WebhookVerificationError('malformed_body', 'body is not a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** A verifier that owns an HTTP pool for its key fetches. */
+export interface ClosableWebhookVerifier extends WebhookVerifier {
+  close(): Promise<void>;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Plaid
+ * ---------------------------------------------------------------------------------------------- */
+
+export interface PlaidWebhookVerifierOptions {
+  baseUrl: string;
+  clientId: string;
+  secret: string;
+  dispatcher?: Dispatcher;
+  /** Milliseconds since the epoch (Date.now). */
+  now?: () => number;
+  maxAgeSeconds?: number;
+  maxFutureSkewSeconds?: number;
+  /** After a kid Plaid does not know (or a failed fetch of a new kid), that kid is not fetched again for this long. */
+  unknownKidRefetchIntervalMs?: number;
+  /** Key fetches allowed per second across all kids. */
+  maxKeyFetchesPerSecond?: number;
+  /** A cached key is re-fetched on use after this long, to learn about expiry (served as cached if the fetch fails). */
+  keyTtlMs?: number;
+}
+
+export const PLAID_SIGNATURE_HEADER = 'Plaid-Verification';
+const PLAID_KEY_PATH = '/webhook_verification_key/get';
+const PLAID_UNKNOWN_KEY_CODE = 'INVALID_WEBHOOK_VERIFICATION_KEY_ID';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+// JWKPublicKey: everything the spec requires; x/y are checked by importJWK itself.
+const plaidJwkSchema = z.looseObject({
+  alg: z.literal('ES256'),
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  kid: z.string(),
+  x: z.string().min(1),
+  y: z.string().min(1),
+  use: z.string().optional(),
+  created_at: z.number().nullish(),
+  expired_at: z.number().nullable(),
+});
+const plaidKeyResponseSchema = z.looseObject({ key: z.unknown() });
+const plaidErrorResponseSchema = z.looseObject({ error_code: z.string(), error_type: z.string().nullish() });
+
+interface PlaidKeyEntry {
+  key: VerificationKey;
+  expired: boolean;
+  fetchedAt: number;
+  /** Set when a newer kid appeared: Plaid rotated, so this one may have expired since. */
+  revalidate: boolean;
+}
+
+type PlaidFetchResult = { kind: 'key'; entry: PlaidKeyEntry } | { kind: 'unknown' };
+
+/**
+ * Per-kid key cache following Plaid's sample: keys by kid, an expired key is refused, and a newly
+ * seen kid makes the other live keys re-checked on their next use. Unknown kids are negatively
+ * cached and fetches are capped per kid and per second.
+ */
+class PlaidKeyStore {
+  private readonly entries = new Map<string, PlaidKeyEntry>();
+  /** kid -> earliest time it may be fetched again. */
+  private readonly notBefore = new Map<string, number>();
+  private readonly inflight = new Map<string, Promise<PlaidFetchResult>>();
+  private readonly budget: FetchBudget;
+  private readonly failureRetryMs: number;
+
+  constructor(
+    private readonly http: ProviderHttpClient,
+    private readonly credentials: { clientId: string; secret: string },
+    private readonly now: () => number,
+    private readonly intervalMs: number,
+    private readonly ttlMs: number,
+    perSecond: number,
+  ) {
+    this.budget = new FetchBudget(perSecond, now);
+    // A network blip should not lock a genuine new key out for the whole interval.
+    this.failureRetryMs = Math.min(intervalMs, 5_000);
+  }
+
+  async resolve(kid: string): Promise<VerificationKey> {
+    const cached = this.entries.get(kid);
+    if (cached && !this.needsRefresh(cached)) return this.usable(cached);
+
+    let result: PlaidFetchResult;
+    try {
+      result = await this.fetchThrottled(kid);
+    } catch (err) {
+      // Known key, refresh failed: keep serving what Plaid gave us rather than reject genuine traffic.
+      if (cached) return this.usable(cached);
+      throw err;
+    }
+    if (result.kind === 'unknown') {
+      this.entries.delete(kid);
+      throw new WebhookVerificationError('unknown_key', 'Plaid does not know this key id');
+    }
+    return this.usable(result.entry);
+  }
+
+  private needsRefresh(e: PlaidKeyEntry): boolean {
+    if (e.expired) return false; // expired stays expired
+    return e.revalidate || this.now() - e.fetchedAt >= this.ttlMs;
+  }
+
+  private usable(e: PlaidKeyEntry): VerificationKey {
+    if (e.expired) throw new WebhookVerificationError('expired_key', 'Plaid marks this key expired');
+    return e.key;
+  }
+
+  private fetchThrottled(kid: string): Promise<PlaidFetchResult> {
+    const running = this.inflight.get(kid);
+    if (running) return running;
+    const now = this.now();
+    const until = this.notBefore.get(kid);
+    if (until !== undefined && until > now) {
+      return Promise.reject(new WebhookVerificationError('unknown_key', 'key id recently unknown; not re-fetched yet'));
+    }
+    if (!this.budget.tryTake()) {
+      return Promise.reject(new WebhookVerificationError('unknown_key', 'key fetch rate cap reached'));
+    }
+    const p = this.fetchKey(kid)
+      .then(
+        (r) => {
+          if (r.kind === 'unknown') this.markNotBefore(kid, this.now() + this.intervalMs);
+          else {
+            this.notBefore.delete(kid);
+            this.store(kid, r.entry);
+          }
+          return r;
+        },
+        (err: unknown) => {
+          this.markNotBefore(kid, this.now() + this.failureRetryMs);
+          throw err;
+        },
+      )
+      .finally(() => this.inflight.delete(kid));
+    this.inflight.set(kid, p);
+    return p;
+  }
+
+  private store(kid: string, entry: PlaidKeyEntry): void {
+    if (!this.entries.has(kid)) {
+      for (const other of this.entries.values()) if (!other.expired) other.revalidate = true;
+    }
+    this.entries.set(kid, entry);
+  }
+
+  private markNotBefore(kid: string, until: number): void {
+    // The budget bounds growth to perSecond x interval entries; prune lapsed ones now and then.
+    if (this.notBefore.size > 10_000) {
+      const now = this.now();
+      for (const [k, t] of this.notBefore) if (t <= now) this.notBefore.delete(k);
+    }
+    this.notBefore.set(kid, until);
+  }
+
+  private async fetchKey(kid: string): Promise<PlaidFetchResult> {
+    let res;
+    try {
+      res = await this.http.send({
+        method: 'POST',
+        path: PLAID_KEY_PATH,
+        headers: {
+          'content-type': 'application/json',
+          'PLAID-CLIENT-ID': this.credentials.clientId,
+          'PLAID-SECRET': this.credentials.secret,
+        },
+        body: JSON.stringify({ key_id: kid }),
+        idempotent: true, // a read
+      });
+    } catch (err) {
+      // ProviderCallError messages name method and path only, never credentials.
+      throw new WebhookVerificationError('key_fetch_failed', (err as Error).message);
+    }
+    const body = safeJson(res.text);
+    if (res.status === 200) {
+      const outer = plaidKeyResponseSchema.safeParse(body);
+      const jwk = plaidJwkSchema.safeParse(outer.success ? outer.data.key : undefined);
+      if (!jwk.success || jwk.data.kid !== kid) {
+        throw new WebhookVerificationError('key_fetch_failed', 'Plaid key answer not a P-256 ES256 JWK for this kid');
+      }
+      let key: VerificationKey;
+      try {
+        // Import once per key; the CryptoKey is cached, not the JWK.
+        key = await importJWK({ kty: 'EC', crv: 'P-256', x: jwk.data.x, y: jwk.data.y }, WEBHOOK_JWS_ALG);
+      } catch {
+        throw new WebhookVerificationError('key_fetch_failed', 'Plaid key does not import');
+      }
+      return {
+        kind: 'key',
+        entry: { key, expired: jwk.data.expired_at !== null, fetchedAt: this.now(), revalidate: false },
+      };
+    }
+    const err = plaidErrorResponseSchema.safeParse(body);
+    if (err.success && err.data.error_code === PLAID_UNKNOWN_KEY_CODE) return { kind: 'unknown' };
+    const code = err.success ? ` ${err.data.error_code}` : '';
+    throw new WebhookVerificationError('key_fetch_failed', `Plaid ${PLAID_KEY_PATH} answered ${res.status}${code}`);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+// Webhook bodies: tolerant, only what the mapping reads.
+const plaidWebhookErrorSchema = z.looseObject({
+  error_type: z.string(),
+  error_code: z.string(),
+  error_message: z.string().nullish(),
+  display_message: z.string().nullish(),
+});
+const plaidWebhookBodySchema = z.looseObject({
+  webhook_type: z.string(),
+  webhook_code: z.string(),
+  item_id: z.string().nullish(),
+  error: z.unknown().optional(),
+  consent_expiration_time: z.string().nullish(),
+  disconnect_time: z.string().nullish(),
+});
+type PlaidWebhookBody = z.infer<typeof plaidWebhookBodySchema>;
+
+/**
+ * Error an ITEM webhook implies when it carries none: USER_PERMISSION_REVOKED has `error` optional
+ * in the spec, yet the event itself means the item is gone.
+ */
+const PLAID_IMPLIED_ERROR: Partial<Record<string, z.infer<typeof plaidWebhookErrorSchema>>> = {
+  USER_PERMISSION_REVOKED: {
+    error_type: 'ITEM_ERROR',
+    error_code: 'USER_PERMISSION_REVOKED',
+    error_message: 'the user revoked permission for this item',
+    display_message: null,
+  },
+};
+
+/** The date field an expiring webhook carries, and how far from iat it lies when absent. */
+const PLAID_EXPIRY_SOURCE: Partial<Record<string, { field: 'consent_expiration_time' | 'disconnect_time'; fallbackDays: number }>> = {
+  // Plaid sends PENDING_EXPIRATION 7 days ahead of consent_expiration_time.
+  PENDING_EXPIRATION: { field: 'consent_expiration_time', fallbackDays: 7 },
+  PENDING_DISCONNECT: { field: 'disconnect_time', fallbackDays: PLAID_PENDING_DISCONNECT_DAYS },
+};
+
+/** Code row, then error_type row, then UNKNOWN (reported once per code). */
+export function plaidErrorStatus(errorCode: string, errorType: string | null): ConnectionStatus {
+  const byCode: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_CODE_STATUS;
+  const byType: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_TYPE_STATUS;
+  if (Object.prototype.hasOwnProperty.call(byCode, errorCode)) return byCode[errorCode] as ConnectionStatus;
+  if (errorType !== null && Object.prototype.hasOwnProperty.call(byType, errorType)) return byType[errorType] as ConnectionStatus;
+  return lookupStatus('PLAID', byCode, errorCode, 'item webhook error');
+}
+
+function plaidErrorEffect(raw: unknown): WebhookEffect | null {
+  const e = plaidWebhookErrorSchema.safeParse(raw);
+  if (!e.success) return null;
+  const error: ConnectionErrorInfo = {
+    providerCode: e.data.error_code,
+    providerType: e.data.error_type,
+    message: e.data.error_message ?? '',
+    displayMessage: e.data.display_message ?? null,
+  };
+  return { kind: 'state', status: plaidErrorStatus(error.providerCode, error.providerType), error };
+}
+
+function validDate(s: string | null | undefined): Date | null {
+  if (!s) return null;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? null : new Date(t);
+}
+
+/** What an ITEM webhook does to a connection, from PLAID_ITEM_WEBHOOK_EFFECT. */
+export function plaidWebhookEffect(body: PlaidWebhookBody, occurredAt: Date): WebhookEffect {
+  if (body.webhook_type !== 'ITEM') return { kind: 'none' };
+  const code = body.webhook_code;
+  const rule = Object.prototype.hasOwnProperty.call(PLAID_ITEM_WEBHOOK_EFFECT, code)
+    ? PLAID_ITEM_WEBHOOK_EFFECT[code as keyof typeof PLAID_ITEM_WEBHOOK_EFFECT]
+    : undefined;
+  switch (rule) {
+    case 'error': {
+      const raw = body.error ?? PLAID_IMPLIED_ERROR[code];
+      // An ERROR without a readable error object cannot say which status: recorded only.
+      return plaidErrorEffect(raw) ?? { kind: 'none' };
+    }
+    case 'error_if_present':
+      return body.error == null ? { kind: 'none' } : (plaidErrorEffect(body.error) ?? { kind: 'none' });
+    case 'expiring': {
+      const src = PLAID_EXPIRY_SOURCE[code];
+      const stated = src ? validDate(body[src.field]) : null;
+      const until = stated ?? new Date(occurredAt.getTime() + (src?.fallbackDays ?? PLAID_PENDING_DISCONNECT_DAYS) * DAY_MS);
+      return { kind: 'expiring', until };
+    }
+    case 'repaired':
+      return { kind: 'repaired' };
+    case 'record':
+    case undefined:
+      return { kind: 'none' };
+  }
+}
+
+const PLAID: ProviderName = 'PLAID';
+
+export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): ClosableWebhookVerifier {
+  const now = opts.now ?? Date.now;
+  const http = createProviderHttpClient({
+    provider: PLAID,
+    baseUrl: opts.baseUrl,
+    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+    // Plaid waits 10 s for our answer; the key fetch must fit well inside it.
+    timeouts: { connectMs: 2_000, headersMs: 3_000, bodyMs: 3_000 },
+    retry: { retries: 1, baseDelayMs: 50, maxDelayMs: 200, maxRetryAfterMs: 1_000 },
+    maxResponseBytes: 64 * 1024,
+  });
+  const keys = new PlaidKeyStore(
+    http,
+    { clientId: opts.clientId, secret: opts.secret },
+    now,
+    opts.unknownKidRefetchIntervalMs ?? 60_000,
+    opts.keyTtlMs ?? DAY_MS,
+    opts.maxKeyFetchesPerSecond ?? 5,
+  );
+
+  return {
+    provider: PLAID,
+    async verify(rawBody, headers): Promise<VerifiedWebhook> {
+      const { iat } = await verifySignedDelivery({
+        headerName: PLAID_SIGNATURE_HEADER,
+        rawBody,
+        headers,
+        resolveKey: (kid) => keys.resolve(kid),
+        nowMs: now(),
+        maxAgeSeconds: opts.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
+        maxFutureSkewSeconds: opts.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+      });
+      const payload = parseJsonObject(rawBody);
+      const body = plaidWebhookBodySchema.safeParse(payload);
+      if (!body.success) throw new WebhookVerificationError('malformed_body', 'no webhook_type/webhook_code');
+      const occurredAt = new Date(iat * 1000);
+      return {
+        provider: PLAID,
+        eventType: `${body.data.webhook_type}.${body.data.webhook_code}`,
+        providerConnectionId: body.data.item_id ?? null,
+        dedupeKey: null,
+        occurredAt,
+        effect: plaidWebhookEffect(body.data, occurredAt),
+        payload,
+      };
+    },
+    close: () => http.close(),
+  };
+}

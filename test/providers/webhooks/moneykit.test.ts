@@ -1,0 +1,230 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createMoneyKitWebhookVerifier, type MoneyKitWebhookVerifierOptions } from '../../../src/providers/moneykit/webhook.js';
+import type { ClosableWebhookVerifier } from '../../../src/providers/plaid/webhook.js';
+import type { ConnectionStatus } from '../../../src/domain/connection.js';
+import {
+  hmacWithPublicKey,
+  KeyServer,
+  makeKey,
+  MONEYKIT_CLIENT_ID,
+  post,
+  reason,
+  rs256Token,
+  sign,
+  startReceiver,
+  unsignedToken,
+  type SigningKey,
+} from './fixtures.js';
+
+const ISS = 'https://api.moneykit.com';
+const server = new KeyServer();
+let live: SigningKey;
+let nowMs: number;
+let verifier: ClosableWebhookVerifier;
+
+const iat = () => Math.floor(nowMs / 1000);
+let seq = 0;
+const mkBody = (o: Record<string, unknown>) =>
+  JSON.stringify({
+    webhook_major_version: 1,
+    webhook_minor_version: 0,
+    webhook_idempotency_key: `idem-${++seq}`,
+    webhook_timestamp: '2025-03-04T05:06:07',
+    link_id: 'mk_link_1',
+    link_tags: ['user_type:admin'],
+    ...o,
+  });
+
+async function deliver(body: string, key = live, extra: Partial<Parameters<typeof sign>[2]> = {}) {
+  const jwt = await sign(body, key, { iat: iat(), claims: { iss: ISS }, ...extra });
+  return verifier.verify(Buffer.from(body), { 'moneykit-signature': jwt });
+}
+
+function newVerifier(o: Partial<MoneyKitWebhookVerifierOptions> = {}) {
+  return createMoneyKitWebhookVerifier({ baseUrl: server.url, clientId: MONEYKIT_CLIENT_ID, now: () => nowMs, ...o });
+}
+
+beforeAll(async () => {
+  await server.start();
+  live = await makeKey('mk-live-1');
+  server.moneyKitKeys.push(live);
+});
+afterAll(() => server.stop());
+beforeEach(() => {
+  nowMs = Date.now();
+  server.jwksFetches = 0;
+  server.failing = false;
+  server.moneyKitKeys.splice(0, server.moneyKitKeys.length, live);
+  verifier = newVerifier();
+});
+afterEach(() => verifier.close());
+
+/** Contract section 3, MoneyKit rows: every PublicLinkState, and every PublicLinkError under `error`. */
+const stateCases: { state: string; error: string | null; status: ConnectionStatus }[] = [
+  { state: 'connecting', error: null, status: 'CONNECTING' },
+  { state: 'awaiting_token_exchange', error: null, status: 'CONNECTING' },
+  { state: 'connected', error: null, status: 'CONNECTED' },
+  { state: 'deleted', error: null, status: 'DISCONNECTED' },
+  { state: 'error', error: 'auth_expired', status: 'LOGIN_REQUIRED' },
+  { state: 'error', error: 'invalid_credentials', status: 'LOGIN_REQUIRED' },
+  { state: 'error', error: 'user_input_incorrect', status: 'LOGIN_REQUIRED' },
+  { state: 'error', error: 'user_oauth_denied', status: 'LOGIN_REQUIRED' },
+  { state: 'error', error: 'user_setup_required', status: 'USER_ACTION_REQUIRED' },
+  { state: 'error', error: 'user_error', status: 'USER_ACTION_REQUIRED' },
+  { state: 'error', error: 'incomplete', status: 'USER_ACTION_REQUIRED' },
+  { state: 'error', error: 'no_accounts', status: 'USER_ACTION_REQUIRED' },
+  { state: 'error', error: 'institution_error', status: 'INSTITUTION_ERROR' },
+  { state: 'error', error: 'provider_error', status: 'PROVIDER_ERROR' },
+  { state: 'error', error: 'system_error', status: 'PROVIDER_ERROR' },
+  { state: 'error', error: 'brand_new_error', status: 'UNKNOWN' },
+];
+
+describe('MoneyKit webhook verifier: genuine deliveries', () => {
+  it.each(stateCases)('link.state_changed $state/$error -> $status', async ({ state, error, status }) => {
+    const raw = mkBody({ webhook_event: 'link.state_changed', state, error, error_message: error ? `mk says ${error}` : null });
+    const v = await deliver(raw);
+    expect(v).toMatchObject({
+      provider: 'MONEYKIT',
+      eventType: 'link.state_changed',
+      providerConnectionId: 'mk_link_1',
+      dedupeKey: `idem-${seq}`,
+      // Naive timestamp: UTC.
+      occurredAt: new Date('2025-03-04T05:06:07Z'),
+      effect: { kind: 'state', status },
+      payload: JSON.parse(raw),
+    });
+    const effect = v.effect as { kind: 'state'; error: unknown };
+    if (error === null) expect(effect.error).toBeNull();
+    // The webhook's field is `error`; the raw code is kept and MoneyKit's own text is the message.
+    else expect(effect.error).toEqual({ providerCode: error, providerType: null, message: `mk says ${error}`, displayMessage: expect.toSatisfy((d: unknown) => d === null || typeof d === 'string') });
+  });
+
+  it('state error without error_message keeps the raw code with a message', async () => {
+    const v = await deliver(mkBody({ webhook_event: 'link.state_changed', state: 'error', error: 'auth_expired' }));
+    expect(v.effect).toMatchObject({ kind: 'state', status: 'LOGIN_REQUIRED', error: { providerCode: 'auth_expired', providerType: null, message: expect.any(String) } });
+  });
+
+  it('product and transaction events are recorded only', async () => {
+    for (const body of [
+      { webhook_event: 'link.product_refresh', product: 'transactions', state: 'completed', state_changed_at: '2025-03-04T05:06:07' },
+      { webhook_event: 'transactions.updates_available', has_history: true },
+      { webhook_event: 'product.state_changed' },
+    ]) {
+      const v = await deliver(mkBody(body));
+      expect(v.eventType).toBe(body.webhook_event);
+      expect(v.effect).toEqual({ kind: 'none' });
+    }
+  });
+
+  it('a zoned webhook_timestamp is honoured; a missing one falls back to iat', async () => {
+    const zoned = await deliver(mkBody({ webhook_event: 'link.state_changed', state: 'connected', webhook_timestamp: '2025-03-04T05:06:07+02:00' }));
+    expect(zoned.occurredAt).toEqual(new Date('2025-03-04T03:06:07Z'));
+    const none = await deliver(mkBody({ webhook_event: 'link.state_changed', state: 'connected', webhook_timestamp: undefined }));
+    expect(none.occurredAt).toEqual(new Date(iat() * 1000));
+  });
+
+  it('fetches the JWKS once with X-Client-Id, then serves from cache until the TTL', async () => {
+    const raw = mkBody({ webhook_event: 'link.state_changed', state: 'connected' });
+    await deliver(raw);
+    await deliver(raw);
+    // The key server answers 401 without the X-Client-Id, so acceptance proves it was sent.
+    expect(server.jwksFetches).toBe(1);
+    nowMs += 24 * 60 * 60 * 1000 + 1;
+    await deliver(raw, live, { iat: iat() });
+    expect(server.jwksFetches).toBe(2);
+  });
+
+  it('accepts a token without iss (optional in MoneyKit example); refuses a foreign iss', async () => {
+    const raw = mkBody({ webhook_event: 'link.state_changed', state: 'connected' });
+    await expect(deliver(raw, live, { claims: {} })).resolves.toBeDefined();
+    expect(await reason(deliver(raw, live, { claims: { iss: 'https://evil.example' } }))).toBe('bad_signature');
+  });
+
+  it('works end to end over HTTP: 200 for a genuine delivery, 401 for a forgery', async () => {
+    const rx = await startReceiver(verifier);
+    try {
+      const raw = mkBody({ webhook_event: 'link.state_changed', state: 'error', error: 'auth_expired' });
+      const jwt = await sign(raw, live, { iat: iat(), claims: { iss: ISS } });
+      const ok = await post(rx.url, raw, { 'MoneyKit-Signature': jwt, 'MoneyKit-Delivery-Attempt': '1' });
+      expect(ok.status).toBe(200);
+      expect(ok.json).toMatchObject({ eventType: 'link.state_changed', effect: { kind: 'state', status: 'LOGIN_REQUIRED' } });
+      const forged = await post(rx.url, raw.replace('auth_expired', 'auth_expirex'), { 'MoneyKit-Signature': jwt });
+      expect(forged.status).toBe(401);
+    } finally {
+      await rx.close();
+    }
+  });
+});
+
+describe('MoneyKit webhook verifier: forgeries', () => {
+  const raw = mkBody({ webhook_event: 'link.state_changed', state: 'connected' });
+  const h = (token: string) => ({ 'moneykit-signature': token });
+
+  it('no header: missing_signature; Plaid header is not accepted in its place', async () => {
+    expect(await reason(verifier.verify(Buffer.from(raw), {}))).toBe('missing_signature');
+    const jwt = await sign(raw, live, { iat: iat() });
+    expect(await reason(verifier.verify(Buffer.from(raw), { 'plaid-verification': jwt }))).toBe('missing_signature');
+  });
+
+  it('signed with another key under the real kid: bad_signature', async () => {
+    expect(await reason(deliver(raw, await makeKey(live.kid)))).toBe('bad_signature');
+  });
+
+  it('alg none, HS256 with the public key, RS256: bad_algorithm without a key fetch', async () => {
+    expect(await reason(verifier.verify(Buffer.from(raw), h(unsignedToken(raw, live.kid, iat()))))).toBe('bad_algorithm');
+    for (const secret of [live.publicPem, JSON.stringify(live.publicJwk)]) {
+      expect(await reason(verifier.verify(Buffer.from(raw), h(hmacWithPublicKey(raw, live.kid, iat(), secret))))).toBe('bad_algorithm');
+    }
+    expect(await reason(verifier.verify(Buffer.from(raw), h(await rs256Token(raw, live.kid, iat()))))).toBe('bad_algorithm');
+    expect(server.jwksFetches).toBe(0);
+  });
+
+  it('one byte changed and whitespace-reformatted body: body_hash_mismatch', async () => {
+    const pretty = JSON.stringify(JSON.parse(raw), null, 2);
+    const jwt = await sign(pretty, live, { iat: iat() });
+    const tampered = Buffer.from(pretty);
+    tampered[pretty.indexOf('connected')] = 'C'.charCodeAt(0);
+    expect(await reason(verifier.verify(tampered, h(jwt)))).toBe('body_hash_mismatch');
+    expect(await reason(verifier.verify(Buffer.from(raw), h(jwt)))).toBe('body_hash_mismatch');
+    await expect(verifier.verify(Buffer.from(pretty), h(jwt))).resolves.toBeDefined();
+  });
+
+  it('stale and future iat: stale', async () => {
+    expect(await reason(deliver(raw, live, { iat: iat() - 301 }))).toBe('stale');
+    expect(await reason(deliver(raw, live, { iat: iat() + 600 }))).toBe('stale');
+  });
+
+  it('malformed body after a valid signature: malformed_body', async () => {
+    expect(await reason(deliver('{"link_id": "x"'))).toBe('malformed_body');
+    expect(await reason(deliver(JSON.stringify({ link_id: 'x', state: 'connected' })))).toBe('malformed_body');
+  });
+
+  it('50 forged unknown kids: unknown_key with a single JWKS fetch; refetched after the interval', async () => {
+    const attacker = await makeKey('x');
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => reason(deliver(raw, attacker, { kid: `forged-${i}` }))));
+    expect(new Set(results)).toEqual(new Set(['unknown_key']));
+    expect(server.jwksFetches).toBe(1);
+    // Still throttled a minute later.
+    nowMs += 60_000;
+    expect(await reason(deliver(raw, attacker, { kid: 'forged-late' }))).toBe('unknown_key');
+    expect(server.jwksFetches).toBe(1);
+  });
+
+  it('a rotated-in key is picked up by the unknown-kid refetch once the interval allows', async () => {
+    await deliver(raw); // fills the cache
+    const next = await makeKey('mk-live-2');
+    server.moneyKitKeys.push(next);
+    nowMs += 5 * 60_000;
+    await expect(deliver(raw, next)).resolves.toMatchObject({ eventType: 'link.state_changed' });
+    expect(server.jwksFetches).toBe(2);
+  });
+
+  it('JWKS endpoint failing: key_fetch_failed; wrong client id too', async () => {
+    server.failing = true;
+    expect(await reason(deliver(raw))).toBe('key_fetch_failed');
+    server.failing = false;
+    await verifier.close();
+    verifier = newVerifier({ clientId: 'someone-else' });
+    expect(await reason(deliver(raw))).toBe('key_fetch_failed');
+  });
+});
