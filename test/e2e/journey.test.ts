@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { CREATE_LINK_TOKEN, EXCHANGE, GET, LIST, REFRESH, REMOVE, RESET, UPDATE_LINK } from './operations.js';
+
+/**
+ * One journey, run once per provider with identical GraphQL operations: what a team swapping
+ * aggregators relies on. Only the "user finishes the widget" steps differ, because those happen
+ * in the provider's UI (the emulators expose them as plain calls).
+ */
+interface ProviderDriver {
+  provider: 'PLAID' | 'MONEYKIT';
+  products: string[];
+  finishLink(h: Harness, linkToken: string): Promise<string>;
+  finishUpdate(h: Harness, linkToken: string): Promise<void>;
+  /** The provider received an update-mode request for this connection. */
+  assertUpdateModeRequest(h: Harness, providerConnectionId: string): void;
+}
+
+const drivers: ProviderDriver[] = [
+  {
+    provider: 'PLAID',
+    products: ['transactions'],
+    finishLink: async (h, t) => h.plaid.completeLink(t).public_token,
+    finishUpdate: async (h, t) => void h.plaid.completeLink(t),
+    assertUpdateModeRequest(h) {
+      const calls = h.plaid.requests.filter((r) => r.path === '/link/token/create');
+      const body = calls[calls.length - 1]!.body as Record<string, unknown>;
+      expect(typeof body.access_token).toBe('string');
+      expect(body.access_token).toMatch(/^access-sandbox-/);
+      expect(body).not.toHaveProperty('products');
+      expect((body.user as { client_user_id: string }).client_user_id).toBe('alice');
+    },
+  },
+  {
+    provider: 'MONEYKIT',
+    products: ['transactions'],
+    finishLink: async (h, t) => h.moneykit.completeConnect(t).exchangeable_token!,
+    finishUpdate: async (h, t) => void h.moneykit.completeConnect(t),
+    assertUpdateModeRequest(h, linkId) {
+      const calls = h.moneykit.requests.filter((r) => r.path === '/link-session' && r.method === 'POST');
+      const body = calls[calls.length - 1]!.body as Record<string, unknown>;
+      expect(body.existing_link_id).toBe(linkId);
+      expect(body.webhook).toBe(`${h.url}/webhooks/moneykit`);
+      expect((body.customer_user as { id: string }).id).toBe('alice');
+    },
+  },
+];
+
+let h: Harness;
+let alice: string;
+beforeAll(async () => {
+  h = await startHarness();
+  alice = await h.token('alice');
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe.each(drivers)('the update-mode journey on $provider', (d) => {
+  it('create → exchange → list → reset → LOGIN_REQUIRED → update link → repaired → refresh → CONNECTED → remove', async () => {
+    const created = await h.gql(alice, CREATE_LINK_TOKEN, { input: { provider: d.provider, products: d.products } });
+    expect(created.body.errors).toBeUndefined();
+    const link = created.body.data.createLinkToken;
+    expect(link.__typename).toBe('CreateLinkTokenPayload');
+    expect(link.linkToken).toMatchObject({ provider: d.provider, mode: 'CREATE' });
+    expect(new Date(link.linkToken.expiresAt).getTime()).toBeGreaterThan(Date.now());
+
+    const publicToken = await d.finishLink(h, link.linkToken.token);
+    const exchanged = (await h.gql(alice, EXCHANGE, { input: { provider: d.provider, publicToken } })).body.data.exchangePublicToken;
+    expect(exchanged.__typename).toBe('ExchangePublicTokenPayload');
+    const conn = exchanged.connection;
+    expect(conn).toMatchObject({ provider: d.provider, userId: 'alice', status: 'CONNECTED', requiredAction: 'NONE', error: null });
+    expect(conn.institution?.name).toBeTruthy();
+    // The global id is opaque and carries no provider secret.
+    expect(conn.id).not.toContain(conn.providerConnectionId);
+    expect(Buffer.from(conn.id, 'base64').toString()).toMatch(/^Connection:[0-9a-f-]{36}$/);
+
+    const listed = (await h.gql(alice, LIST, { filter: { provider: d.provider } })).body.data.connections;
+    expect(listed.edges.map((e: any) => e.node.id)).toContain(conn.id);
+
+    const reset = (await h.gql(alice, RESET, { input: { connectionId: conn.id } })).body.data.resetConnection;
+    expect(reset.__typename).toBe('ResetConnectionPayload');
+    expect(reset.connection).toMatchObject({ id: conn.id, status: 'LOGIN_REQUIRED', requiredAction: 'UPDATE_LINK' });
+    expect(reset.connection.error.providerCode).toBe(d.provider === 'PLAID' ? 'ITEM_LOGIN_REQUIRED' : 'auth_expired');
+
+    const update = (await h.gql(alice, UPDATE_LINK, { input: { connectionId: conn.id } })).body.data.createUpdateLinkToken;
+    expect(update.__typename).toBe('CreateUpdateLinkTokenPayload');
+    expect(update.linkToken).toMatchObject({ provider: d.provider, mode: 'UPDATE' });
+    expect(update.connection.id).toBe(conn.id);
+    d.assertUpdateModeRequest(h, conn.providerConnectionId);
+
+    await d.finishUpdate(h, update.linkToken.token);
+    const refreshed = (await h.gql(alice, REFRESH, { input: { connectionId: conn.id } })).body.data.refreshConnection;
+    expect(refreshed.__typename).toBe('RefreshConnectionPayload');
+    expect(refreshed.connection).toMatchObject({ id: conn.id, status: 'CONNECTED', requiredAction: 'NONE', error: null });
+    expect(new Date(refreshed.connection.statusChangedAt).getTime()).toBeGreaterThanOrEqual(new Date(reset.connection.statusChangedAt).getTime());
+
+    const removed = (await h.gql(alice, REMOVE, { input: { connectionId: conn.id } })).body.data.removeConnection;
+    expect(removed).toEqual({ __typename: 'RemoveConnectionPayload', removedConnectionId: conn.id });
+    expect((await h.gql(alice, GET, { id: conn.id })).body.data.connection).toBeNull();
+    const again = (await h.gql(alice, REFRESH, { input: { connectionId: conn.id } })).body.data.refreshConnection;
+    expect(again).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+  });
+});
+
+describe('providers side by side', () => {
+  it('one connections page mixes Plaid and MoneyKit, newest first, with cursors', async () => {
+    const bob = await h.token('bob-mixed');
+    const ids: string[] = [];
+    for (const d of [drivers[0]!, drivers[1]!, drivers[0]!]) {
+      const lt = (await h.gql(bob, CREATE_LINK_TOKEN, { input: { provider: d.provider, products: d.products } })).body.data.createLinkToken.linkToken.token;
+      const pt = await d.finishLink(h, lt);
+      ids.push((await h.gql(bob, EXCHANGE, { input: { provider: d.provider, publicToken: pt } })).body.data.exchangePublicToken.connection.id);
+    }
+    const all = (await h.gql(bob, LIST, { first: 10 })).body.data.connections;
+    expect(all.totalCount).toBe(3);
+    expect(all.edges.map((e: any) => e.node.id)).toEqual([...ids].reverse());
+    expect(new Set(all.edges.map((e: any) => e.node.provider))).toEqual(new Set(['PLAID', 'MONEYKIT']));
+
+    const first = (await h.gql(bob, LIST, { first: 2 })).body.data.connections;
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = (await h.gql(bob, LIST, { first: 2, after: first.pageInfo.endCursor })).body.data.connections;
+    expect(second.edges.map((e: any) => e.node.id)).toEqual([ids[0]]);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+
+    const onlyMk = (await h.gql(bob, LIST, { filter: { provider: 'MONEYKIT' } })).body.data.connections;
+    expect(onlyMk.edges.map((e: any) => e.node.id)).toEqual([ids[1]]);
+  });
+});

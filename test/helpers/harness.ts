@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildApp, type App } from '../../src/app.js';
+import { signDemoToken } from '../../src/auth/auth.js';
+import { loadConfig } from '../../src/config.js';
+import { startMoneyKitEmulator, type MoneyKitEmulator } from '../../src/emulators/moneykit/index.js';
+import { startPlaidEmulator, type PlaidEmulator } from '../../src/emulators/plaid/index.js';
+import { createLogger } from '../../src/logger.js';
+import { createTokenCipher, openPgliteStore, type SqlConnectionStore } from '../../src/store/index.js';
+
+/**
+ * The whole gateway over real loopback HTTP: both sandbox emulators, an in-memory PGlite, and the
+ * gateway listening on a port so that emulators can deliver webhooks to it. GraphQL calls go
+ * through gateway.fetch (the same handler the server runs). Every log line is captured.
+ */
+export interface Harness {
+  app: App;
+  plaid: PlaidEmulator;
+  moneykit: MoneyKitEmulator;
+  store: SqlConnectionStore;
+  url: string;
+  logs: string[];
+  secrets: string[];
+  token(sub: string, opts?: { scope?: string; expiresIn?: string | number }): Promise<string>;
+  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] } }>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  store?: SqlConnectionStore;
+  plaidEnv?: 'sandbox' | 'production';
+  moneykitEnv?: 'sandbox' | 'live';
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const jwtSecret = randomBytes(32).toString('base64url');
+  const plaidCreds = { clientId: `client-${randomBytes(4).toString('hex')}`, secret: `plaidsecret${randomBytes(12).toString('hex')}` };
+  const mkCreds = { clientId: `sandbox_${randomBytes(4).toString('hex')}`, clientSecret: `mksecret${randomBytes(12).toString('hex')}` };
+  const plaid = await startPlaidEmulator({ ...plaidCreds, env: opts.plaidEnv ?? 'sandbox' });
+  const moneykit = await startMoneyKitEmulator({ apps: [{ ...mkCreds, env: opts.moneykitEnv ?? 'sandbox' }] });
+  const store = opts.store ?? (await openPgliteStore({ dataDir: null, cipher: createTokenCipher(randomBytes(32)) }));
+  await store.migrate();
+
+  const server: Server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    AUTH_JWT_SECRET: jwtSecret,
+    PUBLIC_URL: url,
+    PLAID_CLIENT_ID: plaidCreds.clientId,
+    PLAID_SECRET: plaidCreds.secret,
+    PLAID_ENV: opts.plaidEnv ?? 'sandbox',
+    PLAID_BASE_URL: plaid.url,
+    MONEYKIT_CLIENT_ID: mkCreds.clientId,
+    MONEYKIT_CLIENT_SECRET: mkCreds.clientSecret,
+    MONEYKIT_ENV: opts.moneykitEnv === 'live' ? 'production' : 'sandbox',
+    MONEYKIT_BASE_URL: moneykit.url,
+    LOG_LEVEL: 'debug',
+    ...opts.env,
+  });
+  const logs: string[] = [];
+  const logger = createLogger('debug', { write: (s: string) => void logs.push(s) });
+  const app = await buildApp(config, logger, { store });
+  server.on('request', app.gateway);
+
+  return {
+    app,
+    plaid,
+    moneykit,
+    store,
+    url,
+    logs,
+    secrets: [plaidCreds.secret, mkCreds.clientSecret, jwtSecret],
+    token: (sub, o = {}) => signDemoToken(jwtSecret, { sub, ...(o.scope ? { scope: o.scope } : {}), expiresIn: o.expiresIn ?? '1h' }),
+    async gql(token, query, variables) {
+      const res = await app.gateway.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await app.close();
+      if (!opts.store) await store.close();
+      await plaid.close();
+      await moneykit.close();
+    },
+  };
+}
+
+/** Poll until `check` returns a value (webhook effects arrive asynchronously). */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 3000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
