@@ -10,7 +10,9 @@ export const builder = new SchemaBuilder<{
   Scalars: { DateTime: { Input: Date; Output: Date }; ID: { Input: string; Output: string } };
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
+  DefaultFieldNullability: false;
 }>({
+  defaultFieldNullability: false,
   plugins: [ErrorsPlugin, RelayPlugin],
   // No defaultTypes: an unexpected error must stay a masked GraphQL error, never client data.
   errors: { defaultTypes: [] },

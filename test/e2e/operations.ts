@@ -1,9 +1,10 @@
 // The GraphQL operations a frontend would send; identical for every provider.
-export const CONNECTION_FIELDS = `id provider providerConnectionId userId status requiredAction
+// `npm run codegen` reads these (the /* GraphQL */ markers) and writes typed documents to test/generated/.
+export const CONNECTION_FIELDS = /* GraphQL */ `fragment ConnectionFields on Connection { id provider providerConnectionId userId status requiredAction
   error { providerCode providerType message displayMessage }
-  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt`;
+  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt }`;
 
-export const CREATE_LINK_TOKEN = `mutation CreateLinkToken($input: CreateLinkTokenInput!) {
+export const CREATE_LINK_TOKEN = /* GraphQL */ `mutation CreateLinkToken($input: CreateLinkTokenInput!) {
   createLinkToken(input: $input) {
     __typename
     ... on CreateLinkTokenPayload { linkToken { provider mode token expiresAt hostedLinkUrl } }
@@ -11,34 +12,34 @@ export const CREATE_LINK_TOKEN = `mutation CreateLinkToken($input: CreateLinkTok
   }
 }`;
 
-export const EXCHANGE = `mutation Exchange($input: ExchangePublicTokenInput!) {
+export const EXCHANGE = /* GraphQL */ `mutation Exchange($input: ExchangePublicTokenInput!) {
   exchangePublicToken(input: $input) {
     __typename
-    ... on ExchangePublicTokenPayload { connection { ${CONNECTION_FIELDS} } }
+    ... on ExchangePublicTokenPayload { connection { ...ConnectionFields } }
     ... on Error { code message }
   }
 }`;
 
-export const LIST = `query List($first: Int, $after: String, $filter: ConnectionFilter) {
+export const LIST = /* GraphQL */ `query List($first: Int, $after: String, $filter: ConnectionFilter) {
   connections(first: $first, after: $after, filter: $filter) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { cursor node { ${CONNECTION_FIELDS} } }
+    edges { cursor node { ...ConnectionFields } }
   }
 }`;
 
-export const GET = `query Get($id: ID!) { connection(id: $id) { ${CONNECTION_FIELDS} } }`;
-export const NODE = `query Node($id: ID!) { node(id: $id) { id ... on Connection { status provider } } }`;
+export const GET = /* GraphQL */ `query Get($id: ID!) { connection(id: $id) { ...ConnectionFields } }`;
+export const NODE = /* GraphQL */ `query Node($id: ID!) { node(id: $id) { id ... on Connection { status provider } } }`;
 
-export const RESET = `mutation Reset($input: ResetConnectionInput!) {
+export const RESET = /* GraphQL */ `mutation Reset($input: ResetConnectionInput!) {
   resetConnection(input: $input) {
     __typename
-    ... on ResetConnectionPayload { connection { ${CONNECTION_FIELDS} } }
+    ... on ResetConnectionPayload { connection { ...ConnectionFields } }
     ... on Error { code message }
   }
 }`;
 
-export const RESET_MANY = `mutation ResetMany($input: ResetConnectionsInput!) {
+export const RESET_MANY = /* GraphQL */ `mutation ResetMany($input: ResetConnectionsInput!) {
   resetConnections(input: $input) {
     __typename
     ... on ResetConnectionsPayload { connections { id status requiredAction } }
@@ -46,7 +47,7 @@ export const RESET_MANY = `mutation ResetMany($input: ResetConnectionsInput!) {
   }
 }`;
 
-export const UPDATE_LINK = `mutation UpdateLink($input: CreateUpdateLinkTokenInput!) {
+export const UPDATE_LINK = /* GraphQL */ `mutation UpdateLink($input: CreateUpdateLinkTokenInput!) {
   createUpdateLinkToken(input: $input) {
     __typename
     ... on CreateUpdateLinkTokenPayload { linkToken { provider mode token expiresAt } connection { id status } }
@@ -54,16 +55,16 @@ export const UPDATE_LINK = `mutation UpdateLink($input: CreateUpdateLinkTokenInp
   }
 }`;
 
-export const REFRESH = `mutation Refresh($input: RefreshConnectionInput!) {
+export const REFRESH = /* GraphQL */ `mutation Refresh($input: RefreshConnectionInput!) {
   refreshConnection(input: $input) {
     __typename
-    ... on RefreshConnectionPayload { connection { ${CONNECTION_FIELDS} } }
+    ... on RefreshConnectionPayload { connection { ...ConnectionFields } }
     ... on Error { code message }
     ... on ProviderError { provider providerCode retryAfterSeconds requestId }
   }
 }`;
 
-export const REMOVE = `mutation Remove($input: RemoveConnectionInput!) {
+export const REMOVE = /* GraphQL */ `mutation Remove($input: RemoveConnectionInput!) {
   removeConnection(input: $input) {
     __typename
     ... on RemoveConnectionPayload { removedConnectionId }

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { startMoneyKitEmulator, type MoneyKitEmulator } from '../../src/emulators/moneykit/index.js';
 import { startPlaidEmulator, type PlaidEmulator } from '../../src/emulators/plaid/index.js';
 import { createLogger } from '../../src/logger.js';
+import { CONNECTION_FIELDS } from '../e2e/operations.js';
 import { createTokenCipher, openPgliteStore, type SqlConnectionStore } from '../../src/store/index.js';
 
 /**
@@ -79,7 +80,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const res = await app.gateway.fetch('http://gateway.test/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query: withFragments(query), variables }),
       });
       return { status: res.status, body: (await res.json()) as any };
     },
@@ -92,6 +93,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await moneykit.close();
     },
   };
+}
+
+/** Append the shared fragment when an operation spreads it (operations.ts keeps documents plain for codegen). */
+function withFragments(query: string): string {
+  return query.includes('...ConnectionFields') && !query.includes('fragment ConnectionFields') ? `${query}\n${CONNECTION_FIELDS}` : query;
 }
 
 /** Poll until `check` returns a value (webhook effects arrive asynchronously). */

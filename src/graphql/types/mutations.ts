@@ -54,6 +54,7 @@ builder.mutationField('createLinkToken', (t) =>
   t.field({
     type: CreateLinkTokenPayload,
     args: { input: t.arg({ type: CreateLinkTokenInput, required: true }) },
+    nullable: false,
     errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'CreateLinkTokenResult' } },
     resolve: async (_r, { input }, ctx) => ({ linkToken: await ctx.service.createLinkToken(ctx.caller, input) }),
   }),
@@ -77,6 +78,7 @@ builder.mutationField('exchangePublicToken', (t) =>
   t.field({
     type: ExchangePublicTokenPayload,
     args: { input: t.arg({ type: ExchangePublicTokenInput, required: true }) },
+    nullable: false,
     errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'ExchangePublicTokenResult' } },
     resolve: async (_r, { input }, ctx) => ({ connection: await ctx.service.exchangePublicToken(ctx.caller, input) }),
   }),
@@ -103,6 +105,7 @@ builder.mutationField('createUpdateLinkToken', (t) =>
   t.field({
     type: CreateUpdateLinkTokenPayload,
     args: { input: t.arg({ type: CreateUpdateLinkTokenInput, required: true }) },
+    nullable: false,
     errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'CreateUpdateLinkTokenResult' } },
     resolve: (_r, { input }, ctx) =>
       ctx.service.createUpdateLinkToken(ctx.caller, { ...input, connectionId: internalId(input.connectionId) }),
@@ -119,6 +122,7 @@ builder.mutationField('resetConnection', (t) =>
     type: ResetConnectionPayload,
     description: 'Sandbox only: force the connection into the login-required state, to test the repair flow.',
     args: { input: t.arg({ type: ResetConnectionInput, required: true }) },
+    nullable: false,
     errors: { types: [...CONNECTION_ERRORS, SandboxOnlyError], directResult: true, union: { name: 'ResetConnectionResult' } },
     resolve: async (_r, { input }, ctx) => ({ connection: await ctx.service.resetConnection(ctx.caller, internalId(input.connectionId)) }),
   }),
@@ -135,6 +139,7 @@ builder.mutationField('resetConnections', (t) =>
   t.field({
     type: ResetConnectionsPayload,
     args: { input: t.arg({ type: ResetConnectionsInput, required: true }) },
+    nullable: false,
     errors: { types: [...CONNECTION_ERRORS, SandboxOnlyError], directResult: true, union: { name: 'ResetConnectionsResult' } },
     resolve: async (_r, { input }, ctx) => {
       if ((input.connectionIds?.length ?? 0) > 100) throw new InvalidInputError('At most 100 connectionIds at once.', 'connectionIds');
@@ -154,6 +159,7 @@ builder.mutationField('refreshConnection', (t) =>
     type: RefreshConnectionPayload,
     description: 'Re-read the status from the provider now.',
     args: { input: t.arg({ type: RefreshConnectionInput, required: true }) },
+    nullable: false,
     errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'RefreshConnectionResult' } },
     resolve: async (_r, { input }, ctx) => ({ connection: await ctx.service.refreshConnection(ctx.caller, internalId(input.connectionId)) }),
   }),
@@ -168,6 +174,7 @@ builder.mutationField('removeConnection', (t) =>
   t.field({
     type: RemoveConnectionPayload,
     args: { input: t.arg({ type: RemoveConnectionInput, required: true }) },
+    nullable: false,
     errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'RemoveConnectionResult' } },
     resolve: async (_r, { input }, ctx) => {
       const id = await ctx.service.removeConnection(ctx.caller, internalId(input.connectionId));
