@@ -16,6 +16,7 @@ import type { ProviderAdapterV1 } from './providers/provider.js';
 import { createTokenCipher, loadOrCreateKeyFile, openStore } from './store/index.js';
 import type { ConnectionStore } from './store/store.js';
 import type { WebhookVerifier } from './webhooks/types.js';
+import { createRedisEvents, redactRedisUrl, type RedisEvents } from './redis.js';
 
 export interface AppOverrides {
   /** Use this store instead of opening one from config (tests share one PGlite per file). */
@@ -25,6 +26,8 @@ export interface AppOverrides {
   /** Closed with the app (Redis clients, ...). */
   onClose?: () => Promise<void>;
   readyChecks?: Record<string, () => Promise<void>>;
+  /** Redis pub/sub channel prefix (default aggregator-gateway:); tests use one per run. */
+  redisChannelPrefix?: string;
 }
 
 /** Wire configuration into a running gateway (without listening). */
@@ -55,7 +58,7 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
   }
 
   const adapters: Partial<Record<ProviderName, ProviderAdapterV1 & { close(): Promise<void> }>> = {};
-  const verifiers: Partial<Record<ProviderName, WebhookVerifier>> = {};
+  const verifiers: Partial<Record<ProviderName, WebhookVerifier & { close(): Promise<void> }>> = {};
   if (config.plaid) {
     const p = config.plaid;
     const baseUrl = p.baseUrl ?? undefined;
@@ -69,7 +72,19 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     verifiers.MONEYKIT = createMoneyKitWebhookVerifier({ baseUrl, clientId: m.clientId });
   }
 
-  const events = createConnectionEvents(overrides.eventTarget);
+  // With REDIS_URL (and no explicit target) changes travel through Redis so every instance's
+  // subscribers see them; otherwise in-process.
+  let redis: RedisEvents | null = null;
+  if (!overrides.eventTarget && config.redisUrl) {
+    redis = createRedisEvents({
+      url: config.redisUrl,
+      logger,
+      ...(overrides.redisChannelPrefix ? { channelPrefix: overrides.redisChannelPrefix } : {}),
+    });
+    logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'connection events via Redis');
+  }
+  const events = createConnectionEvents(overrides.eventTarget ?? redis?.eventTarget);
+  const readyChecks = { ...(redis ? { redis: () => redis.check() } : {}), ...overrides.readyChecks };
   const service = createConnectionService({
     store,
     adapters,
@@ -90,7 +105,7 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     limits: config.limits,
     graphiql: config.graphiql,
     providers: Object.keys(adapters) as ProviderName[],
-    ...(overrides.readyChecks ? { readyChecks: overrides.readyChecks } : {}),
+    readyChecks,
   });
 
   return {
@@ -98,8 +113,9 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     service,
     store,
     async close() {
-      await Promise.allSettled(Object.values(adapters).map((a) => a.close()));
+      await Promise.allSettled([...Object.values(adapters), ...Object.values(verifiers)].map((a) => a.close()));
       await overrides.onClose?.();
+      await redis?.close();
       if (ownStore) await store.close();
     },
   };
