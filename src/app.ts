@@ -7,6 +7,8 @@ import { createConnectionEvents, type EventTarget } from './connections/events.j
 import { createConnectionService } from './connections/service.js';
 import type { ProviderName } from './domain/connection.js';
 import { createGateway } from './gateway.js';
+import { createMetrics, instrumentAdapter } from './metrics.js';
+import { createProviderTransport, type ProviderTransport } from './providers/http.js';
 import { setUnknownCodeReporter } from './providers/normalize.js';
 import { createMoneyKitAdapter } from './providers/moneykit/index.js';
 import { createMoneyKitWebhookVerifier } from './providers/moneykit/webhook.js';
@@ -57,18 +59,26 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     await store.migrate();
   }
 
+  const metrics = createMetrics();
+  // One transport per provider: shared pool, timeouts, circuit breaker and metrics hooks.
+  const transports: ProviderTransport[] = [];
+  const providerHttp = (provider: ProviderName) => {
+    const t = createProviderTransport({ provider, timeouts: config.providerHttp.timeouts, maxConcurrency: config.providerConcurrency, circuit: config.providerHttp.circuit, observer: metrics.providerObserver });
+    transports.push(t);
+    return { dispatcher: t.dispatcher, timeouts: config.providerHttp.timeouts, retry: config.providerHttp.retry };
+  };
   const adapters: Partial<Record<ProviderName, ProviderAdapterV1 & { close(): Promise<void> }>> = {};
   const verifiers: Partial<Record<ProviderName, WebhookVerifier & { close(): Promise<void> }>> = {};
   if (config.plaid) {
     const p = config.plaid;
     const baseUrl = p.baseUrl ?? undefined;
-    adapters.PLAID = createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, maxConcurrency: config.providerConcurrency, ...(baseUrl ? { baseUrl } : {}) });
+    adapters.PLAID = instrumentAdapter(createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, maxConcurrency: config.providerConcurrency, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) }), 'PLAID', metrics);
     verifiers.PLAID = createPlaidWebhookVerifier({ baseUrl: baseUrl ?? (p.env === 'sandbox' ? 'https://sandbox.plaid.com' : 'https://production.plaid.com'), clientId: p.clientId, secret: p.secret });
   }
   if (config.moneykit) {
     const m = config.moneykit;
     const baseUrl = m.baseUrl ?? 'https://api.moneykit.com';
-    adapters.MONEYKIT = createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, maxConcurrency: config.providerConcurrency });
+    adapters.MONEYKIT = instrumentAdapter(createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, maxConcurrency: config.providerConcurrency, ...providerHttp('MONEYKIT') }), 'MONEYKIT', metrics);
     verifiers.MONEYKIT = createMoneyKitWebhookVerifier({ baseUrl, clientId: m.clientId });
   }
 
@@ -104,6 +114,9 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     logger,
     limits: config.limits,
     graphiql: config.graphiql,
+    introspection: config.introspection,
+    metrics,
+    metricsToken: config.metricsToken,
     providers: Object.keys(adapters) as ProviderName[],
     readyChecks,
   });
@@ -112,8 +125,10 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     gateway,
     service,
     store,
+    metrics,
     async close() {
       await Promise.allSettled([...Object.values(adapters), ...Object.values(verifiers)].map((a) => a.close()));
+      await Promise.allSettled(transports.map((t) => t.close()));
       await overrides.onClose?.();
       await redis?.close();
       if (ownStore) await store.close();

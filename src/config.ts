@@ -46,6 +46,18 @@ const envSchema = z.object({
   MAX_ALIASES: intIn(0, 10_000, 30),
   PROVIDER_CONCURRENCY: intIn(1, 1024, 16),
   GRAPHIQL: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
+  INTROSPECTION: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
+  MAX_QUERY_TOKENS: intIn(100, 1_000_000, 5_000),
+  PROVIDER_CONNECT_TIMEOUT_MS: intIn(50, 600_000, 3_000),
+  PROVIDER_HEADERS_TIMEOUT_MS: intIn(50, 600_000, 10_000),
+  PROVIDER_BODY_TIMEOUT_MS: intIn(50, 600_000, 10_000),
+  PROVIDER_RETRIES: intIn(0, 10, 2),
+  PROVIDER_RETRY_BASE_MS: intIn(0, 60_000, 100),
+  PROVIDER_MAX_RETRY_AFTER_MS: intIn(0, 600_000, 5_000),
+  CIRCUIT_FAILURE_THRESHOLD: intIn(1, 1000, 5),
+  CIRCUIT_OPEN_MS: intIn(10, 3_600_000, 10_000),
+  METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
 });
 
 export interface PlaidConfig {
@@ -79,9 +91,21 @@ export interface Config {
   linkRedirectUri: string;
   statusMaxAgeSeconds: number;
   logLevel: string;
-  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number };
+  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens: number };
   providerConcurrency: number;
   graphiql: boolean;
+  /** Schema introspection allowed (default: not in production). */
+  introspection: boolean;
+  /** Provider HTTP: per-phase timeouts, retries of retryable failures, circuit breaker. */
+  providerHttp: {
+    timeouts: { connectMs: number; headersMs: number; bodyMs: number };
+    retry: { retries: number; baseDelayMs: number; maxRetryAfterMs: number };
+    circuit: { failureThreshold: number; openMs: number };
+  };
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** How long SIGTERM waits for in-flight requests before closing their sockets. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -140,8 +164,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     linkRedirectUri: e.LINK_REDIRECT_URI ?? `${publicUrl}/link/complete`,
     statusMaxAgeSeconds: e.STATUS_MAX_AGE_SECONDS,
     logLevel: e.LOG_LEVEL,
-    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES },
+    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxTokens: e.MAX_QUERY_TOKENS },
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' : !production,
+    introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : !production,
+    providerHttp: {
+      timeouts: { connectMs: e.PROVIDER_CONNECT_TIMEOUT_MS, headersMs: e.PROVIDER_HEADERS_TIMEOUT_MS, bodyMs: e.PROVIDER_BODY_TIMEOUT_MS },
+      retry: { retries: e.PROVIDER_RETRIES, baseDelayMs: e.PROVIDER_RETRY_BASE_MS, maxRetryAfterMs: e.PROVIDER_MAX_RETRY_AFTER_MS },
+      circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, openMs: e.CIRCUIT_OPEN_MS },
+    },
+    metricsToken: e.METRICS_TOKEN ?? null,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

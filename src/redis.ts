@@ -68,12 +68,10 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   const inner = createRedisEventTarget({ publishClient: guardedPub, subscribeClient: sub });
 
   // Topic names get the prefix on the wire; listeners still see the plain topic name.
-  type Listener = Parameters<EventTarget['addEventListener']>[1];
-  const eventTarget: EventTarget = {
-    addEventListener: (topic: string, l: Listener) => inner.addEventListener(prefix + topic, l as never),
-    removeEventListener: (topic: string, l: Listener) => inner.removeEventListener(prefix + topic, l as never),
-    dispatchEvent: (event: Event & { detail?: unknown }) =>
-      inner.dispatchEvent(new CustomEvent(prefix + event.type, { detail: event.detail }) as never),
+  const eventTarget = {
+    addEventListener: (topic: string, l: never) => inner.addEventListener(prefix + topic, l),
+    removeEventListener: (topic: string, l: never) => inner.removeEventListener(prefix + topic, l),
+    dispatchEvent: (event: CustomEvent) => inner.dispatchEvent(new CustomEvent(prefix + event.type, { detail: event.detail }) as never),
   } as unknown as EventTarget;
 
   return {

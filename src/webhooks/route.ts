@@ -1,9 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ConnectionService } from '../connections/service.js';
 import type { ProviderName } from '../domain/connection.js';
 import { WebhookVerificationError, type WebhookVerifier } from './types.js';
 
 const ROUTES: Record<string, ProviderName> = { '/webhooks/plaid': 'PLAID', '/webhooks/moneykit': 'MONEYKIT' };
+
+/**
+ * Providers without an idempotency key: the signature header identifies one signed delivery (ES256
+ * signatures are randomized, so two sends of the same body differ), so an exact replay of a captured
+ * delivery is de-duplicated while a new delivery with an identical body is still applied.
+ */
+const REPLAY_KEY_HEADER: Partial<Record<ProviderName, string>> = { PLAID: 'plaid-verification' };
 
 /** Ack within this long whatever happens; the rest of the work finishes afterwards (Plaid waits 10 s). */
 const ACK_WITHIN_MS = 5_000;
@@ -44,13 +52,18 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
       return reply(503, { error: 'temporarily unable to verify' });
     }
 
-    const work = deps.service.applyWebhook(event).then(
+    if (event.dedupeKey === null) {
+      const signed = REPLAY_KEY_HEADER[provider] && headers[REPLAY_KEY_HEADER[provider]];
+      if (signed) event = { ...event, dedupeKey: `sig:${createHash('sha256').update(signed).digest('hex')}` };
+    }
+    const verified = event;
+    const work = deps.service.applyWebhook(verified).then(
       (outcome) => {
-        deps.logger.info({ provider, eventType: event.eventType, providerConnectionId: event.providerConnectionId, outcome, requestId }, 'webhook processed');
+        deps.logger.info({ provider, eventType: verified.eventType, providerConnectionId: verified.providerConnectionId, outcome, requestId }, 'webhook processed');
         return outcome;
       },
       (e: Error) => {
-        deps.logger.error({ provider, eventType: event.eventType, err: e.message, requestId }, 'webhook processing failed');
+        deps.logger.error({ provider, eventType: verified.eventType, err: e.message, requestId }, 'webhook processing failed');
         throw e;
       },
     );
