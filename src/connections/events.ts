@@ -1,4 +1,6 @@
 import { createPubSub } from 'graphql-yoga';
+import { z } from 'zod';
+import { CONNECTION_STATUSES, PROVIDERS } from '../domain/connection.js';
 import type { ConnectionRecord } from '../store/store.js';
 
 /**
@@ -22,6 +24,20 @@ export function fromEventPayload(p: ConnectionEventPayload): ConnectionRecord {
   return out as unknown as ConnectionRecord;
 }
 
+/**
+ * What a subscriber relies on (ownership filter, status); checked because with Redis the payload
+ * crossed a network boundary. Anything else is passed through as published.
+ */
+const isoOrNull = z.string().datetime({ offset: true }).nullable();
+const eventPayloadSchema = z.looseObject({
+  id: z.string().min(1),
+  userId: z.string(),
+  provider: z.enum(PROVIDERS),
+  status: z.enum(CONNECTION_STATUSES),
+  version: z.number().int(),
+  ...Object.fromEntries(DATE_KEYS.map((k) => [k, isoOrNull])),
+});
+
 type Topics = { connectionUpdated: [ConnectionEventPayload] };
 export type EventTarget = NonNullable<Parameters<typeof createPubSub<Topics>>[0]>['eventTarget'];
 
@@ -37,7 +53,10 @@ export function createConnectionEvents(eventTarget?: EventTarget): ConnectionEve
       pubsub.publish('connectionUpdated', toEventPayload(record));
     },
     async *subscribe() {
-      for await (const p of pubsub.subscribe('connectionUpdated')) yield fromEventPayload(p);
+      for await (const p of pubsub.subscribe('connectionUpdated')) {
+        // A malformed message (another version, a stray publisher on the channel) is skipped.
+        if (eventPayloadSchema.safeParse(p).success) yield fromEventPayload(p);
+      }
     },
   };
 }

@@ -18,6 +18,7 @@ import { lookupStatus } from '../normalize.js';
 import type { ConnectionRef, ProviderAdapterV1 } from '../provider.js';
 import { plaidFailureKind } from './errors.js';
 import {
+  PLAID_COUNTRY_CODES,
   PLAID_LINK_PRODUCTS,
   institutionGetResponse,
   itemGetResponse,
@@ -134,10 +135,12 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
       });
     }
     const e = err.data;
+    // error_message is provider text: it could echo what we sent, so our secrets are cut out.
+    const detail = e.error_message ? `: ${scrub(e.error_message, body)}` : '';
     throw new ProviderCallError({
       provider: 'PLAID',
       kind: plaidFailureKind(e.error_type, e.error_code),
-      message: `Plaid ${path}: ${e.error_type} ${e.error_code}${e.error_message ? `: ${e.error_message}` : ''}`,
+      message: `Plaid ${path}: ${e.error_type} ${e.error_code}${detail}`,
       providerCode: e.error_code,
       providerType: e.error_type,
       httpStatus: res.status,
@@ -145,6 +148,14 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
       retryAfterSeconds,
       retryable: isRetryableStatus(res.status),
     });
+  }
+
+  /** Removes the API secret and any token sent in `body` from provider-supplied text. */
+  function scrub(text: string, body: Record<string, unknown>): string {
+    const secrets = [settings.secret, body['access_token'], body['public_token']].filter(
+      (v): v is string => typeof v === 'string' && v.length > 0,
+    );
+    return secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
   }
 
   function requireToken(ref: ConnectionRef): string {
@@ -159,7 +170,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     if (hit && Date.now() - hit.at < institutionTtlMs) return hit.value;
     const value = call(
       '/institutions/get_by_id',
-      { institution_id: id, country_codes: ['US'], options: { include_optional_metadata: true } },
+      { institution_id: id, country_codes: PLAID_COUNTRY_CODES, options: { include_optional_metadata: true } },
       institutionGetResponse,
       true,
     ).then(

@@ -66,3 +66,11 @@ export const PLAID_LINK_PRODUCTS = [
   'cra_monitoring', 'cra_lend_score', 'cra_plaid_credit_score', 'layer', 'pay_by_bank',
   'protect_linked_bank', 'protect_transactions', 'balance_plus',
 ] as const;
+
+/**
+ * Plaid's `CountryCode` enum. /institutions/get_by_id answers INVALID_INSTITUTION unless the
+ * institution's country is among `country_codes`, and /item/get does not say the country.
+ */
+export const PLAID_COUNTRY_CODES = [
+  'US', 'GB', 'ES', 'NL', 'FR', 'IE', 'CA', 'DE', 'IT', 'PL', 'DK', 'NO', 'SE', 'EE', 'LT', 'LV', 'PT', 'BE', 'AT', 'FI',
+] as const;
