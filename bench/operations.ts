@@ -11,7 +11,7 @@ export const LIST = `query List($first: Int) {
   }
 }`;
 
-export const STATUS_PAGE = `query Statuses($first: Int) { connections(first: $first) { edges { node { id status stateRefreshedAt: statusChangedAt } } } }`;
+export const STATUS_PAGE = `query Statuses($first: Int) { connections(first: $first) { totalCount edges { node { id status } } } }`;
 
 export const EXCHANGE = `mutation Exchange($input: ExchangePublicTokenInput!) {
   exchangePublicToken(input: $input) {

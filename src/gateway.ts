@@ -1,12 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { AuthError, type Authenticator } from './auth/auth.js';
 import type { ConnectionService } from './connections/service.js';
 import type { ProviderName } from './domain/connection.js';
 import type { GraphQLContext } from './graphql/context.js';
-import { maxAliasesRule, maxDepthRule } from './graphql/limits.js';
+import { csrfViolation, maxAliasesRule, maxDepthRule, readBodyLimited, withMaxTokens } from './graphql/limits.js';
+import { createMetrics, METRICS_CONTENT_TYPE, type Metrics } from './metrics.js';
 import { schema } from './graphql/schema.js';
 import type { ConnectionStore } from './store/store.js';
 import { createWebhookHandler } from './webhooks/route.js';
@@ -18,8 +20,13 @@ export interface GatewayDeps {
   authenticator: Authenticator;
   verifiers: Partial<Record<ProviderName, WebhookVerifier>>;
   logger: Logger;
-  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number };
+  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens?: number };
   graphiql: boolean;
+  /** Schema introspection allowed (config: off in production unless INTROSPECTION=true). */
+  introspection?: boolean;
+  metrics?: Metrics;
+  /** When set, GET /metrics requires this bearer token. */
+  metricsToken?: string | null;
   /** Providers the gateway has credentials for (readiness). */
   providers: ProviderName[];
   /** Extra readiness checks (Redis, ...). */
@@ -30,27 +37,63 @@ interface ServerContext {
   requestId?: string;
 }
 
+/** Per-request state reachable from hooks that get no context (error masking). */
+interface RequestScope {
+  requestId: string | null;
+  started: number;
+  route: string;
+}
+
+const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', '/webhooks/plaid', '/webhooks/moneykit', '/link/complete']);
+const WEBHOOK_PROVIDER: Record<string, ProviderName> = { '/webhooks/plaid': 'PLAID', '/webhooks/moneykit': 'MONEYKIT' };
+const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * The gateway's HTTP surface as a fetch handler: GraphQL at /graphql, webhooks, health.
  * It never listens; main.ts puts it on a socket and tests call gateway.fetch directly.
  */
 export function createGateway(deps: GatewayDeps) {
   const { logger, limits } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const scope = new AsyncLocalStorage<RequestScope>();
   const webhook = createWebhookHandler({ service: deps.service, verifiers: deps.verifiers, logger, maxBodyBytes: limits.maxBodyBytes });
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
   const routes: Plugin<ServerContext> = {
-    async onRequest({ request, url, endResponse, serverContext }) {
+    async onRequest({ request: incoming, setRequest, url, endResponse, serverContext, fetchAPI }) {
+      let request = incoming;
       const requestId = sanitizeRequestId(request.headers.get('x-request-id')) ?? randomUUID();
       (serverContext as ServerContext).requestId = requestId;
-      const declared = Number(request.headers.get('content-length') ?? '0');
-      if (declared > limits.maxBodyBytes) {
-        endResponse(json(413, { errors: [{ message: 'Request body too large.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, { 'x-request-id': requestId }));
-        return;
-      }
       const path = url.pathname;
+      const s = scope.getStore();
+      if (s) {
+        s.requestId = requestId;
+        s.route = KNOWN_ROUTES.has(path) ? path : 'other';
+      }
+      const tooLarge = () => json(413, { errors: [{ message: 'Request body too large.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, { 'x-request-id': requestId, connection: 'close' });
+      const declared = Number(request.headers.get('content-length') ?? '0');
+      if (declared > limits.maxBodyBytes) return endResponse(tooLarge());
+      if (!BODYLESS.has(request.method) && request.body) {
+        // Chunked bodies carry no length: count bytes while reading, stop at the limit, before any parsing.
+        const body = await readBodyLimited(request.body, limits.maxBodyBytes);
+        if (body === null) return endResponse(tooLarge());
+        request = new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body });
+        setRequest(request);
+      }
+      if (path === '/graphql') {
+        const csrf = csrfViolation(request, url);
+        if (csrf) {
+          return endResponse(json(403, { errors: [{ message: csrf, extensions: { code: 'CSRF_REJECTED' } }] }, { 'x-request-id': requestId }));
+        }
+      }
+      if (path === '/metrics' && request.method === 'GET') {
+        if (deps.metricsToken && !bearerMatches(request.headers.get('authorization'), deps.metricsToken)) {
+          return endResponse(json(401, { error: 'metrics token required' }, { 'www-authenticate': 'Bearer' }));
+        }
+        return endResponse(new Response(metrics.render(), { headers: { 'content-type': METRICS_CONTENT_TYPE } }));
+      }
       if (path === '/health' && request.method === 'GET') {
         endResponse(json(200, { status: 'ok' }));
       } else if (path === '/ready' && request.method === 'GET') {
@@ -62,9 +105,29 @@ export function createGateway(deps: GatewayDeps) {
         endResponse(new Response('<!doctype html><title>Linking complete</title><p>You can close this window.</p>', { headers: { 'content-type': 'text/html; charset=utf-8' } }));
       }
     },
-    onResponse({ response, serverContext }) {
+    onResponse({ request, response, serverContext }) {
       const id = (serverContext as ServerContext | undefined)?.requestId;
       if (id) response.headers.set('x-request-id', id);
+      const s = scope.getStore();
+      const route = s?.route ?? 'other';
+      const seconds = s ? (performance.now() - s.started) / 1000 : 0;
+      metrics.recordHttp(route, request.method, response.status, seconds);
+      const provider = WEBHOOK_PROVIDER[route];
+      if (provider && response.status === 401) metrics.webhookFailures.inc({ provider });
+      logger.info({ requestId: id, method: request.method, route, status: response.status, durationMs: Math.round(seconds * 1000) }, 'request');
+    },
+  };
+
+  const requestScope: Plugin<ServerContext> = {
+    instrumentation: {
+      // Every request runs inside its own scope, so error masking can name the request id.
+      request: (_payload, wrapped) => scope.run({ requestId: null, started: performance.now(), route: 'other' }, wrapped),
+    },
+  };
+
+  const parseLimits: Plugin = {
+    onParse({ parseFn, setParseFn }) {
+      if (limits.maxTokens) setParseFn(withMaxTokens(parseFn, limits.maxTokens));
     },
   };
 
@@ -72,6 +135,7 @@ export function createGateway(deps: GatewayDeps) {
     onValidate({ addValidationRule }) {
       addValidationRule(maxDepthRule(limits.maxDepth));
       addValidationRule(maxAliasesRule(limits.maxAliases));
+      if (deps.introspection === false) addValidationRule(NoSchemaIntrospectionCustomRule);
     },
   };
 
@@ -106,15 +170,17 @@ export function createGateway(deps: GatewayDeps) {
     landingPage: false,
     graphiql: deps.graphiql ? { title: 'aggregator-gateway', defaultQuery: DEFAULT_QUERY } : false,
     logging: false,
-    plugins: [routes, validationLimits],
+    plugins: [requestScope, routes, parseLimits, validationLimits],
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         // Expected GraphQL errors (auth, validation, bad ids) pass; everything else is masked and logged.
         if (error instanceof GraphQLError && !(error.originalError && !(error.originalError instanceof GraphQLError))) return error;
+        // The client gets ids only; the operator finds the details in the logs by either id.
         const errorId = randomUUID();
-        logger.error({ errorId, err: original instanceof Error ? { name: original.name, message: original.message, stack: original.stack } : String(original) }, 'unexpected error');
-        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
+        const requestId = scope.getStore()?.requestId ?? null;
+        logger.error({ errorId, requestId, err: original instanceof Error ? { name: original.name, message: original.message, stack: original.stack } : String(original) }, 'unexpected error');
+        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId, ...(requestId ? { requestId } : {}) } });
       },
     },
     context: async ({ request, ...server }): Promise<GraphQLContext> => {
@@ -136,6 +202,12 @@ export function createGateway(deps: GatewayDeps) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+function bearerMatches(header: string | null, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
 
 function sanitizeRequestId(v: string | null): string | null {
   return v && /^[A-Za-z0-9._:-]{1,100}$/.test(v) ? v : null;

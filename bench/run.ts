@@ -1,0 +1,388 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { z } from 'zod';
+import { signDemoToken } from '../src/auth/auth.js';
+import { spawnChild, type Child, type Handlers } from './ipc.js';
+import { EXCHANGE, LIST, RESET, STATUS_PAGE, SUBSCRIBE, UPDATE_LINK } from './operations.js';
+
+/**
+ * `npm run bench`: emulator, gateway, baselines and load generator each in their own process on
+ * loopback; every scenario bounded in time or count; one table and bench/results/latest.json.
+ * Runs on the embedded store (PGlite) and, when reachable, on PostgreSQL.
+ *
+ * Knobs (env): BENCH_DURATION_MS (5000), BENCH_WARMUP_MS (1000), BENCH_CONCURRENCY (50),
+ * BENCH_WEBHOOKS (10000), BENCH_SUBSCRIBERS (1000), BENCH_STORES (pglite,postgres),
+ * BENCH_DATABASE_URL / TEST_DATABASE_URL / DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+ */
+
+const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
+const DURATION_MS = int(process.env.BENCH_DURATION_MS, 5_000);
+const WARMUP_MS = int(process.env.BENCH_WARMUP_MS, 1_000);
+const CONCURRENCY = int(process.env.BENCH_CONCURRENCY, 50);
+const WEBHOOKS = int(process.env.BENCH_WEBHOOKS, 10_000);
+const SUBSCRIBERS = int(process.env.BENCH_SUBSCRIBERS, 1_000);
+const PROVIDER_CONCURRENCY = int(process.env.PROVIDER_CONCURRENCY, 16);
+const LATENCY_MS = 50;
+const REFRESH_COUNT = 100;
+const STORES = (process.env.BENCH_STORES ?? 'pglite,postgres').split(',').map((s) => s.trim());
+const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Hard stop for the whole run: the bench must end by itself whatever happens. */
+const DEADLINE_MS = 6 * 60_000;
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const children = new Set<Child>();
+const deadline = setTimeout(() => {
+  console.error(`bench: exceeded ${DEADLINE_MS / 1000} s, stopping`);
+  for (const c of children) c.proc.kill('SIGKILL');
+  process.exit(2);
+}, DEADLINE_MS);
+deadline.unref();
+
+async function start(script: string, opts: Parameters<typeof spawnChild>[1] = {}): Promise<Child> {
+  const c = await spawnChild(script, { timeoutMs: DEADLINE_MS, ...opts });
+  children.add(c);
+  void c.exited.finally(() => children.delete(c)).catch(() => undefined);
+  return c;
+}
+const urlOf = (c: Child) => z.object({ url: z.string() }).parse(c.ready).url;
+
+/** One load-generator process per scenario; its stdout is the result. */
+async function load<T>(scenario: Record<string, unknown>, handlers: Handlers = {}): Promise<T> {
+  const c = await spawnChild('load.ts', { args: [JSON.stringify(scenario)], handlers, timeoutMs: 120_000 }, false);
+  children.add(c);
+  try {
+    return JSON.parse(await c.exited) as T;
+  } finally {
+    children.delete(c);
+  }
+}
+
+interface Timed { requests: number; errors: number; firstError: string | null; rps: number; p50Ms: number; p99Ms: number }
+
+// ---- provider-side setup ------------------------------------------------------------------------
+
+const plaidCreds = { clientId: `bench-${randomBytes(4).toString('hex')}`, secret: `benchsecret${randomBytes(12).toString('hex')}` };
+const jwtSecret = randomBytes(32).toString('base64url');
+
+async function plaidPost(emuUrl: string, path: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const res = await fetch(emuUrl + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'PLAID-CLIENT-ID': plaidCreds.clientId, 'PLAID-SECRET': plaidCreds.secret },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 200) throw new Error(`emulator ${path}: ${res.status} ${String(json.error_code)}`);
+  return json;
+}
+
+async function publicToken(emuUrl: string, webhook?: string): Promise<string> {
+  const r = await plaidPost(emuUrl, '/sandbox/public_token/create', {
+    institution_id: 'ins_109508',
+    initial_products: ['transactions'],
+    ...(webhook ? { options: { webhook } } : {}),
+  });
+  return z.string().parse(r.public_token);
+}
+
+async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: unknown };
+  if (res.status !== 200 || body.errors) throw new Error(`gateway: ${res.status} ${JSON.stringify(body.errors).slice(0, 300)}`);
+  return body.data;
+}
+
+/** Link `n` connections for `user` the way an app does: sandbox public token, then exchangePublicToken. */
+async function seed(gwUrl: string, emuUrl: string, user: string, n: number, webhook?: string): Promise<{ id: string; itemId: string }[]> {
+  const token = await signDemoToken(jwtSecret, { sub: user, expiresIn: '1h' });
+  const out: { id: string; itemId: string }[] = [];
+  for (let i = 0; i < n; i += 10) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(10, n - i) }, async () => {
+        const pt = await publicToken(emuUrl, webhook);
+        const x = (await gql(gwUrl, token, EXCHANGE, { input: { provider: 'PLAID', publicToken: pt } })).exchangePublicToken;
+        if (x.__typename !== 'ExchangePublicTokenPayload') throw new Error(`exchange: ${JSON.stringify(x)}`);
+        return { id: x.connection.id as string, itemId: x.connection.providerConnectionId as string };
+      }),
+    );
+    out.push(...batch);
+  }
+  return out;
+}
+
+// ---- stores ---------------------------------------------------------------------------------------
+
+interface StoreTarget {
+  name: 'pglite' | 'postgres';
+  /** A fresh, empty store each call. */
+  fresh(): Promise<Record<string, string>>;
+  cleanup(): Promise<void>;
+}
+
+async function pgliteTarget(): Promise<StoreTarget> {
+  const dirs: string[] = [];
+  return {
+    name: 'pglite',
+    async fresh() {
+      const dir = await mkdtemp(join(tmpdir(), 'bench-pglite-'));
+      dirs.push(dir);
+      return { DATABASE_URL: '', DATA_DIR: dir };
+    },
+    async cleanup() {
+      await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+    },
+  };
+}
+
+async function postgresTarget(): Promise<StoreTarget | null> {
+  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await admin.connect();
+  } catch {
+    return null;
+  }
+  const schemas: string[] = [];
+  return {
+    name: 'postgres',
+    async fresh() {
+      const schema = `bench_${randomBytes(6).toString('hex')}`;
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      schemas.push(schema);
+      const u = new URL(PG_URL);
+      u.searchParams.set('options', `-c search_path=${schema}`);
+      return { DATABASE_URL: u.toString(), DATA_DIR: tmpdir() };
+    },
+    async cleanup() {
+      for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+function gatewayEnv(emuUrl: string, store: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    AUTH_JWT_SECRET: jwtSecret,
+    PLAID_CLIENT_ID: plaidCreds.clientId,
+    PLAID_SECRET: plaidCreds.secret,
+    PLAID_ENV: 'sandbox',
+    PLAID_BASE_URL: emuUrl,
+    // Inherited settings must not leak into the measured configuration.
+    MONEYKIT_CLIENT_ID: '',
+    MONEYKIT_CLIENT_SECRET: '',
+    REDIS_URL: '',
+    PUBLIC_URL: '',
+    LOG_LEVEL: 'silent',
+    PROVIDER_CONCURRENCY: String(PROVIDER_CONCURRENCY),
+    ...store,
+    ...extra,
+  };
+}
+
+// ---- scenarios ------------------------------------------------------------------------------------
+
+const timed = { concurrency: CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS };
+const gqlHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
+
+async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens: string[]) {
+  const emuUrl = urlOf(emu);
+  const { sinkUrl } = z.object({ sinkUrl: z.string() }).parse(emu.ready);
+  const log = (s: string) => console.error(`[${target.name}] ${s}`);
+  const result: Record<string, unknown> = {};
+
+  // Gateway A: default freshness (300 s), so reads are served from the store.
+  let gw = await start('gateway-process.ts', { env: gatewayEnv(emuUrl, await target.fresh()), nodeFlags: ['--expose-gc'] });
+  let gwUrl = urlOf(gw);
+  const memStart = await gw.call<{ rssBytes: number }>('memory');
+  log('seeding');
+  const listConns = await seed(gwUrl, emuUrl, 'bench-list', 50);
+  const hookConns = await seed(gwUrl, emuUrl, 'bench-hooks', 100, sinkUrl);
+  const [sseConn] = await seed(gwUrl, emuUrl, 'bench-sse', 1);
+  const listToken = await signDemoToken(jwtSecret, { sub: 'bench-list', expiresIn: '1h' });
+  const sseToken = await signDemoToken(jwtSecret, { sub: 'bench-sse', expiresIn: '1h' });
+  await emu.call('forget');
+
+  // 1. Provider-bound mutation: gateway vs the plaid SDK, instant and with 50 ms added.
+  const mutation = { url: gwUrl, path: '/graphql', headers: gqlHeaders(listToken), expect: '"CreateUpdateLinkTokenPayload"' };
+  const sdk = { basePath: emuUrl, clientId: plaidCreds.clientId, secret: plaidCreds.secret, userId: 'bench-sdk', accessTokens: sdkTokens };
+  for (const latency of [0, LATENCY_MS]) {
+    await emu.call('latency', { ms: latency });
+    log(`createUpdateLinkToken, provider +${latency} ms`);
+    const g = await load<Timed>({ kind: 'http', ...timed, ...mutation, body: JSON.stringify({ query: UPDATE_LINK, variables: { input: { connectionId: listConns[0]!.id } } }) });
+    const s = await load<Timed>({ kind: 'sdk', ...timed, ...sdk });
+    result[`mutation_${latency}ms`] = { gateway: g, sdk: s, ratio: g.rps / s.rps, addedP50Ms: g.p50Ms - s.p50Ms };
+    await emu.call('forget');
+  }
+  await emu.call('latency', { ms: 0 });
+
+  // 2. connections(first: 50) from the store vs bare Yoga with the same 50 objects in memory.
+  log('connections(first: 50)');
+  const listBody = JSON.stringify({ query: LIST, variables: { first: 50 } });
+  const page = (await gql(gwUrl, listToken, LIST, { first: 50 })).connections;
+  if (page.edges.length !== 50) throw new Error(`expected 50 connections, got ${page.edges.length}`);
+  await bare.call('setPage', page);
+  const gl = await load<Timed>({ kind: 'http', ...timed, url: gwUrl, path: '/graphql', headers: gqlHeaders(listToken), body: listBody, expect: '"totalCount":50' });
+  const bl = await load<Timed>({ kind: 'http', ...timed, url: urlOf(bare), path: '/graphql', headers: { 'content-type': 'application/json' }, body: listBody, expect: '"totalCount":50' });
+  result.list = { gateway: gl, bareYoga: bl, ratio: gl.rps / bl.rps };
+  await emu.call('forget');
+
+  // 3. Verified webhooks: real signed deliveries from the emulator, replayed once each.
+  log(`signing ${WEBHOOKS} webhooks`);
+  const file = join(await mkdtemp(join(tmpdir(), 'bench-hooks-')), 'deliveries.json');
+  await emu.call('sign', { itemIds: hookConns.map((c) => c.itemId), count: WEBHOOKS, file });
+  log('webhooks');
+  result.webhooks = await load({ kind: 'webhooks', url: gwUrl, file, concurrency: CONCURRENCY, maxMs: 30_000 });
+  await rm(file, { force: true });
+  await emu.call('forget');
+
+  // 4. Memory idle, then with SUBSCRIBERS open SSE subscriptions; one change must reach all.
+  log(`${SUBSCRIBERS} SSE subscriptions`);
+  const memIdle = await gw.call<{ rssBytes: number }>('memory');
+  const memOpen: { value: { rssBytes: number } | null } = { value: null };
+  const sse = await load<Record<string, unknown>>(
+    {
+      kind: 'sse',
+      url: gwUrl,
+      token: sseToken,
+      subscription: SUBSCRIBE,
+      count: SUBSCRIBERS,
+      trigger: { query: RESET, variables: { input: { connectionId: sseConn!.id } }, expect: 'LOGIN_REQUIRED' },
+      timeoutMs: 10_000,
+    },
+    { sseOpen: async () => (memOpen.value = await gw.call<{ rssBytes: number }>('memory')) },
+  );
+  result.memory = { startRssMB: mb(memStart.rssBytes), idleRssMB: mb(memIdle.rssBytes), withSubscribersRssMB: memOpen.value ? mb(memOpen.value.rssBytes) : null, sse };
+  await gw.stop();
+
+  // 5. Gateway B: every status stale (STATUS_MAX_AGE_SECONDS=0); one query re-reads 100 connections.
+  gw = await start('gateway-process.ts', { env: gatewayEnv(emuUrl, await target.fresh(), { STATUS_MAX_AGE_SECONDS: '0' }) });
+  gwUrl = urlOf(gw);
+  await seed(gwUrl, emuUrl, 'bench-refresh', REFRESH_COUNT);
+  await emu.call('latency', { ms: LATENCY_MS });
+  log(`refreshing ${REFRESH_COUNT} stale connections`);
+  let mark = 0;
+  const countReads = () => emu.call<number>('count', { path: '/item/get' });
+  const refresh = await load<{ runs: { wallMs: number; providerReads: number; nodes: number }[] }>(
+    { kind: 'refresh', url: gwUrl, token: await signDemoToken(jwtSecret, { sub: 'bench-refresh', expiresIn: '1h' }), query: STATUS_PAGE, first: REFRESH_COUNT, runs: 3 },
+    { mark: async () => (mark = await countReads()), reads: async () => (await countReads()) - mark },
+  );
+  await emu.call('latency', { ms: 0 });
+  await emu.call('forget');
+  const idealMs = Math.ceil(REFRESH_COUNT / PROVIDER_CONCURRENCY) * LATENCY_MS;
+  const walls = refresh.runs.map((r) => r.wallMs).sort((a, b) => a - b);
+  result.refresh = { ...refresh, providerConcurrency: PROVIDER_CONCURRENCY, idealMs, medianWallMs: walls[Math.floor(walls.length / 2)], ratioToIdeal: walls[Math.floor(walls.length / 2)]! / idealMs };
+  await gw.stop();
+  return result;
+}
+
+const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
+
+// ---- report ---------------------------------------------------------------------------------------
+
+const TARGETS = {
+  mutationRatio: 1.0,
+  addedP50Ms: 3,
+  listRatio: 0.6,
+  refreshRatio: 1.2,
+  webhooksPerSecond: 2_000,
+  rssMB: 200,
+};
+
+function rows(store: string, r: any): string[][] {
+  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+  const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const m0 = r.mutation_0ms, m50 = r.mutation_50ms, l = r.list, w = r.webhooks, rf = r.refresh, mem = r.memory;
+  const readsOk = rf.runs.every((x: any) => x.providerReads === REFRESH_COUNT && x.nodes === REFRESH_COUNT);
+  const allReceived = mem.sse.received === mem.sse.subscriptions;
+  return [
+    [store, 'createUpdateLinkToken, instant: gateway req/s (p50/p99 ms)', `${f(m0.gateway.rps)} (${f(m0.gateway.p50Ms, 1)}/${f(m0.gateway.p99Ms, 1)})`, '', ''],
+    [store, 'createUpdateLinkToken, instant: plaid SDK req/s (p50/p99 ms)', `${f(m0.sdk.rps)} (${f(m0.sdk.p50Ms, 1)}/${f(m0.sdk.p99Ms, 1)})`, '', ''],
+    [store, 'createUpdateLinkToken, instant: gateway / SDK', `${f(m0.ratio, 2)}x`, `>= ${TARGETS.mutationRatio.toFixed(1)}x`, met(m0.ratio >= TARGETS.mutationRatio && m0.gateway.errors === 0)],
+    [store, 'createUpdateLinkToken, +50 ms: gateway req/s (p50/p99 ms)', `${f(m50.gateway.rps)} (${f(m50.gateway.p50Ms, 1)}/${f(m50.gateway.p99Ms, 1)})`, '', ''],
+    [store, 'createUpdateLinkToken, +50 ms: plaid SDK req/s (p50/p99 ms)', `${f(m50.sdk.rps)} (${f(m50.sdk.p50Ms, 1)}/${f(m50.sdk.p99Ms, 1)})`, '', ''],
+    [store, 'createUpdateLinkToken, +50 ms: gateway / SDK; p50 added', `${f(m50.ratio, 2)}x; ${f(m50.addedP50Ms, 1)} ms`, `<= ${TARGETS.addedP50Ms} ms`, met(m50.addedP50Ms <= TARGETS.addedP50Ms && m50.gateway.errors === 0)],
+    [store, 'connections(first: 50): gateway req/s (p50/p99 ms)', `${f(l.gateway.rps)} (${f(l.gateway.p50Ms, 1)}/${f(l.gateway.p99Ms, 1)})`, '', ''],
+    [store, 'connections(first: 50): bare Yoga req/s (p50/p99 ms)', `${f(l.bareYoga.rps)} (${f(l.bareYoga.p50Ms, 1)}/${f(l.bareYoga.p99Ms, 1)})`, '', ''],
+    [store, 'connections(first: 50): gateway / bare Yoga', `${f(l.ratio, 2)}x`, `>= ${TARGETS.listRatio}x`, met(l.ratio >= TARGETS.listRatio && l.gateway.errors === 0)],
+    [store, `refresh ${REFRESH_COUNT} stale, +50 ms: provider reads per query`, rf.runs.map((x: any) => x.providerReads).join(', '), `= ${REFRESH_COUNT}`, met(readsOk)],
+    [store, `refresh ${REFRESH_COUNT} stale: median wall ms (ideal ${rf.idealMs} ms at concurrency ${rf.providerConcurrency})`, `${f(rf.medianWallMs)} (${f(rf.ratioToIdeal, 2)}x ideal)`, `<= ${TARGETS.refreshRatio}x ideal`, met(rf.ratioToIdeal <= TARGETS.refreshRatio)],
+    [store, 'verified webhooks/s stored (applied/s; p50/p99 ms)', `${f(w.perSecond)} (${f(w.appliedPerSecond)}; ${f(w.p50Ms, 1)}/${f(w.p99Ms, 1)})`, `>= ${TARGETS.webhooksPerSecond}/s`, met(w.perSecond >= TARGETS.webhooksPerSecond && w.accepted === w.available)],
+    [store, 'webhook outcomes', Object.entries(w.outcomes).map(([k, v]) => `${k} ${v}`).join(', '), '', ''],
+    [store, 'RSS MB: idle', `${f(mem.idleRssMB, 1)}`, '', ''],
+    [store, `RSS MB: ${mem.sse.subscriptions} SSE subscriptions open (event reached ${mem.sse.received})`, `${f(mem.withSubscribersRssMB, 1)}`, `<= ${TARGETS.rssMB} MB`, met(mem.withSubscribersRssMB <= TARGETS.rssMB && allReceived)],
+  ];
+}
+
+function table(all: string[][]): string {
+  const head = ['store', 'scenario', 'measured', 'target', 'verdict'];
+  const widths = head.map((h, i) => Math.max(h.length, ...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...all.map(line)].join('\n');
+}
+
+// ---- main -----------------------------------------------------------------------------------------
+
+async function main() {
+  const t0 = Date.now();
+  const emu = await start('emulator-process.ts', { env: { BENCH_PLAID_CLIENT_ID: plaidCreds.clientId, BENCH_PLAID_SECRET: plaidCreds.secret } });
+  const bare = await start('bare-yoga.ts');
+  const emuUrl = urlOf(emu);
+  // Access tokens for the SDK side: items linked directly at the emulator, as an SDK user would.
+  const sdkTokens = await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      const x = await plaidPost(emuUrl, '/item/public_token/exchange', { public_token: await publicToken(emuUrl) });
+      return z.string().parse(x.access_token);
+    }),
+  );
+
+  const targets: StoreTarget[] = [];
+  if (STORES.includes('pglite')) targets.push(await pgliteTarget());
+  if (STORES.includes('postgres')) {
+    const p = await postgresTarget();
+    if (p) targets.push(p);
+    else console.error(`bench: PostgreSQL at ${new URL(PG_URL).host} not reachable; embedded store only`);
+  }
+
+  const results: Record<string, unknown> = {};
+  try {
+    for (const t of targets) results[t.name] = await runStore(t, emu, bare, sdkTokens);
+  } finally {
+    for (const t of targets) await t.cleanup().catch(() => undefined);
+    await Promise.allSettled([...children].map((c) => c.stop()));
+  }
+
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  const machine = { nproc: cpus().length, cpu, node: process.version, platform: `${process.platform} ${process.arch}` };
+  const allRows = Object.entries(results).flatMap(([store, r]) => rows(store, r));
+  const out = {
+    at: new Date().toISOString(),
+    machine,
+    settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, concurrency: CONCURRENCY, webhooks: WEBHOOKS, subscribers: SUBSCRIBERS, providerConcurrency: PROVIDER_CONCURRENCY, emulatorLatencyMs: LATENCY_MS },
+    targets: TARGETS,
+    results,
+    table: allRows,
+    totalSeconds: (Date.now() - t0) / 1000,
+  };
+  await mkdir(join(benchDir, 'results'), { recursive: true });
+  await writeFile(join(benchDir, 'results', 'latest.json'), JSON.stringify(out, null, 2) + '\n');
+  console.log(`\n${machine.nproc} x ${cpu}, Node ${machine.node}; ${CONCURRENCY} concurrent, ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s per timed scenario\n`);
+  console.log(table(allRows));
+  console.log(`\nwritten: bench/results/latest.json (${out.totalSeconds.toFixed(0)} s)`);
+}
+
+main().then(
+  () => process.exit(0),
+  async (e: unknown) => {
+    console.error(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    await Promise.allSettled([...children].map((c) => c.stop()));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { hmacWithPublicKey, makeKey, sign, unsignedToken, type SigningKey } from '../providers/webhooks/fixtures.js';
+import { eventsFor, linkConnection, postWebhook, type Linked } from '../webhooks/helpers.js';
+
+/**
+ * Forged deliveries against the gateway's real webhook routes: every one is refused with 401 and
+ * leaves no trace in the store (no event recorded, connection untouched). Each forged body asks for
+ * a change (the connection to break), so a forgery that got through would show.
+ */
+let h: Harness;
+let attacker: SigningKey;
+const conns: Record<'PLAID' | 'MONEYKIT', Linked> = {} as never;
+const genuine: Record<'PLAID' | 'MONEYKIT', { body: string; headers: Record<string, string> }> = {} as never;
+
+beforeAll(async () => {
+  h = await startHarness();
+  attacker = await makeKey('attacker');
+  const alice = await h.token('alice');
+  conns.PLAID = await linkConnection(h, alice, 'PLAID');
+  conns.MONEYKIT = await linkConnection(h, alice, 'MONEYKIT');
+  // Harmless genuine deliveries (recorded only) whose signatures the tampering case reuses.
+  const p = await h.plaid.sendWebhook(conns.PLAID.providerConnectionId, {
+    webhook_type: 'ITEM', webhook_code: 'NEW_ACCOUNTS_AVAILABLE', item_id: conns.PLAID.providerConnectionId, error: null, environment: 'sandbox',
+  });
+  const m = await h.moneykit.sendWebhook(conns.MONEYKIT.providerConnectionId, { webhook_event: 'transactions.updates_available' });
+  expect(p.status).toBe(200);
+  expect(m?.status).toBe(200);
+  genuine.PLAID = { body: p.body, headers: p.headers };
+  genuine.MONEYKIT = { body: m!.body, headers: m!.headers };
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const nowS = () => Math.floor(Date.now() / 1000);
+
+const PROVIDERS = {
+  PLAID: {
+    path: '/webhooks/plaid',
+    header: 'Plaid-Verification',
+    kid: () => h.plaid.currentSigningKeyId,
+    // Plaid's key endpoint is open to any Plaid client: an attacker can know the public key.
+    publicKey: () => JSON.stringify((h.plaid as unknown as { signer: { publicKey(k: string): unknown } }).signer.publicKey(h.plaid.currentSigningKeyId)),
+    body: () =>
+      JSON.stringify(
+        { webhook_type: 'ITEM', webhook_code: 'ERROR', item_id: conns.PLAID.providerConnectionId, error: { error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', error_message: 'x' }, environment: 'sandbox' },
+        null,
+        2,
+      ),
+  },
+  MONEYKIT: {
+    path: '/webhooks/moneykit',
+    header: 'MoneyKit-Signature',
+    kid: () => h.moneykit.currentKid,
+    publicKey: () => JSON.stringify(h.moneykit.jwks.keys[0]),
+    body: () =>
+      JSON.stringify({
+        webhook_event: 'link.state_changed',
+        webhook_idempotency_key: randomUUID(),
+        webhook_timestamp: new Date().toISOString(),
+        link_id: conns.MONEYKIT.providerConnectionId,
+        state: 'error',
+        error: 'auth_expired',
+      }),
+  },
+} as const;
+
+type P = keyof typeof PROVIDERS;
+type Forgery = { name: string; reason: string; make: (p: P) => Promise<{ body: string; headers: Record<string, string> }> };
+
+const forgeries: Forgery[] = [
+  { name: 'no signature header', reason: 'missing_signature', make: async (p) => ({ body: PROVIDERS[p].body(), headers: {} }) },
+  {
+    name: "signed with another key under the provider's kid",
+    reason: 'bad_signature',
+    make: async (p) => {
+      const body = PROVIDERS[p].body();
+      return { body, headers: { [PROVIDERS[p].header]: await sign(body, attacker, { iat: nowS(), kid: PROVIDERS[p].kid() }) } };
+    },
+  },
+  {
+    name: 'alg none',
+    reason: 'bad_algorithm',
+    make: async (p) => {
+      const body = PROVIDERS[p].body();
+      return { body, headers: { [PROVIDERS[p].header]: unsignedToken(body, PROVIDERS[p].kid(), nowS()) } };
+    },
+  },
+  {
+    name: 'HS256 keyed with the public key',
+    reason: 'bad_algorithm',
+    make: async (p) => {
+      const body = PROVIDERS[p].body();
+      return { body, headers: { [PROVIDERS[p].header]: hmacWithPublicKey(body, PROVIDERS[p].kid(), nowS(), PROVIDERS[p].publicKey()) } };
+    },
+  },
+  {
+    name: 'genuine signature, tampered body',
+    reason: 'body_hash_mismatch',
+    make: async (p) => ({ body: PROVIDERS[p].body(), headers: genuine[p].headers }),
+  },
+  {
+    name: 'unknown kid',
+    reason: 'unknown_key',
+    make: async (p) => {
+      const body = PROVIDERS[p].body();
+      return { body, headers: { [PROVIDERS[p].header]: await sign(body, attacker, { iat: nowS(), kid: `kid-${randomUUID()}` }) } };
+    },
+  },
+];
+
+describe.each(['PLAID', 'MONEYKIT'] as const)('forged deliveries to %s', (p) => {
+  it.each(forgeries)('$name -> 401, nothing recorded or applied', async (f) => {
+    const c = conns[p];
+    const before = (await h.store.getConnections([c.internalId]))[0]!;
+    const eventsBefore = (await eventsFor(h, p, c.providerConnectionId)).length;
+    const { body, headers } = await f.make(p);
+    const res = await postWebhook(h.url, PROVIDERS[p].path, body, headers);
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain(f.reason); // the reason is logged, never told to the sender
+    const after = (await h.store.getConnections([c.internalId]))[0]!;
+    expect(after).toEqual(before);
+    expect(after.status).toBe('CONNECTED');
+    expect(await eventsFor(h, p, c.providerConnectionId)).toHaveLength(eventsBefore);
+    expect(h.logs.some((l) => l.includes('"webhook rejected"') && l.includes(`"reason":"${f.reason}"`) && l.includes(`"provider":"${p}"`))).toBe(true);
+  });
+});
+
+describe('a genuinely signed delivery with a stale iat', () => {
+  it('MoneyKit signed it 10 minutes ago: 401, not recorded, not applied', async () => {
+    const c = conns.MONEYKIT;
+    const eventsBefore = (await eventsFor(h, 'MONEYKIT', c.providerConnectionId)).length;
+    // The emulator signs on the next setImmediate with the (faked) clock; the gateway verifies
+    // after the network round trip, with the real clock restored.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() - 10 * 60_000);
+      var delivery = h.moneykit.sendWebhook(c.providerConnectionId, { webhook_event: 'link.state_changed', state: 'error', error: 'auth_expired' });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      vi.useRealTimers();
+    }
+    const d = await delivery;
+    expect(d?.status).toBe(401);
+    expect(JSON.parse(Buffer.from(d!.headers['moneykit-signature']!.split('.')[1]!, 'base64url').toString()).iat).toBeLessThan(nowS() - 500);
+    expect((await h.store.getConnections([c.internalId]))[0]!.status).toBe('CONNECTED');
+    expect(await eventsFor(h, 'MONEYKIT', c.providerConnectionId)).toHaveLength(eventsBefore);
+    expect(h.logs.some((l) => l.includes('"webhook rejected"') && l.includes('"reason":"stale"'))).toBe(true);
+  });
+});
+
+it('the genuine deliveries used above were accepted and recorded (the forgeries are the only difference)', async () => {
+  expect((await eventsFor(h, 'PLAID', conns.PLAID.providerConnectionId)).map((e) => e.eventType)).toEqual(['ITEM.NEW_ACCOUNTS_AVAILABLE']);
+  expect((await eventsFor(h, 'MONEYKIT', conns.MONEYKIT.providerConnectionId)).map((e) => e.eventType)).toEqual(['transactions.updates_available']);
+});

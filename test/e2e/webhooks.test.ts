@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+import { eventsFor, linkConnection, postWebhook, settledEvents } from '../webhooks/helpers.js';
+import { GET, REFRESH, RESET, UPDATE_LINK } from './operations.js';
+
+/**
+ * Real signed deliveries: the emulators sign with their own keys and POST to the gateway's
+ * listening port; the gateway fetches the verification keys from the emulators, records every
+ * verified delivery and applies it. No GraphQL read in between: the webhook alone moves the status.
+ */
+let h: Harness;
+let alice: string;
+beforeAll(async () => {
+  // Long freshness window: any status change seen here came from a webhook, not a re-read.
+  h = await startHarness({ env: { STATUS_MAX_AGE_SECONDS: '3600' } });
+  alice = await h.token('alice');
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const stored = async (id: string) => (await h.store.getConnections([id]))[0]!;
+const itemGets = () => h.plaid.requests.filter((r) => r.path === '/item/get').length;
+const linkGets = (linkId: string) => h.moneykit.requests.filter((r) => r.method === 'GET' && r.path === `/links/${linkId}`).length;
+const LOGIN_REQUIRED = { error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED' };
+
+describe('Plaid webhooks through the emulator', () => {
+  it('reset at Plaid -> ITEM ERROR -> LOGIN_REQUIRED; update mode -> LOGIN_REPAIRED -> CONNECTED; no provider read', async () => {
+    const c = await linkConnection(h, alice, 'PLAID');
+    const readsBefore = itemGets();
+
+    h.plaid.setItemError(c.providerConnectionId, LOGIN_REQUIRED, { webhook: true });
+    const d1 = await h.plaid.waitForWebhook((d) => d.itemId === c.providerConnectionId && d.webhookCode === 'ERROR');
+    expect(d1.status).toBe(200);
+    const broken = await stored(c.internalId);
+    expect(broken.status).toBe('LOGIN_REQUIRED');
+    expect(broken.error?.providerCode).toBe('ITEM_LOGIN_REQUIRED');
+
+    const upd = await h.gql(alice, UPDATE_LINK, { input: { connectionId: c.id } });
+    h.plaid.completeLink(upd.body.data.createUpdateLinkToken.linkToken.token);
+    const d2 = await h.plaid.waitForWebhook((d) => d.itemId === c.providerConnectionId && d.webhookCode === 'LOGIN_REPAIRED');
+    expect(d2.status).toBe(200);
+    const healed = await stored(c.internalId);
+    expect(healed).toMatchObject({ status: 'CONNECTED', error: null });
+
+    expect(itemGets()).toBe(readsBefore);
+    const log = await settledEvents(h, 'PLAID', c.providerConnectionId, 2);
+    expect(log.map((e) => [e.eventType, e.outcome])).toEqual([
+      ['ITEM.ERROR', 'applied'],
+      ['ITEM.LOGIN_REPAIRED', 'applied'],
+    ]);
+    // The gateway answered well inside Plaid's 10 s.
+    expect(h.logs.some((l) => l.includes('"webhook processed"') && l.includes('ITEM.ERROR'))).toBe(true);
+  });
+
+  it('the resetConnection mutation makes Plaid send ITEM ERROR, which is recorded (and changes nothing twice)', async () => {
+    const c = await linkConnection(h, alice, 'PLAID');
+    const r = await h.gql(alice, RESET, { input: { connectionId: c.id } });
+    expect(r.body.data.resetConnection.connection.status).toBe('LOGIN_REQUIRED');
+    const [e] = await settledEvents(h, 'PLAID', c.providerConnectionId, 1);
+    expect(e!.eventType).toBe('ITEM.ERROR');
+    // Either the webhook or the mutation's own read got there first; never both as changes.
+    expect(['applied', 'unchanged']).toContain(e!.outcome);
+    expect((await stored(c.internalId)).status).toBe('LOGIN_REQUIRED');
+  });
+
+  it('ERROR, LOGIN_REPAIRED, ERROR are three changes: an identical body sent again is not dropped', async () => {
+    const c = await linkConnection(h, alice, 'PLAID');
+    const v0 = (await stored(c.internalId)).version;
+    const steps: Array<[unknown, string]> = [
+      [LOGIN_REQUIRED, 'LOGIN_REQUIRED'],
+      [null, 'CONNECTED'],
+      [LOGIN_REQUIRED, 'LOGIN_REQUIRED'],
+    ];
+    for (const [i, [err, expected]] of steps.entries()) {
+      h.plaid.setItemError(c.providerConnectionId, err as typeof LOGIN_REQUIRED | null, { webhook: true });
+      await eventually(async () => h.plaid.webhookDeliveries.filter((d) => d.itemId === c.providerConnectionId && d.done).length === i + 1);
+      expect((await stored(c.internalId)).status).toBe(expected);
+    }
+    const log = await settledEvents(h, 'PLAID', c.providerConnectionId, 3);
+    expect(log.map((e) => e.eventType)).toEqual(['ITEM.ERROR', 'ITEM.LOGIN_REPAIRED', 'ITEM.ERROR']);
+    expect(log.map((e) => e.outcome)).toEqual(['applied', 'applied', 'applied']);
+    const [first, , third] = h.plaid.webhookDeliveries.filter((d) => d.itemId === c.providerConnectionId);
+    expect(third!.body).toBe(first!.body); // same bytes, still a new delivery
+    expect((await stored(c.internalId)).version).toBe(v0 + 3);
+  });
+
+  it('an exact replay of a genuine delivery is acknowledged and not applied again', async () => {
+    const c = await linkConnection(h, alice, 'PLAID');
+    h.plaid.setItemError(c.providerConnectionId, LOGIN_REQUIRED, { webhook: true });
+    const d = await h.plaid.waitForWebhook((x) => x.itemId === c.providerConnectionId && x.webhookCode === 'ERROR');
+    const before = await stored(c.internalId);
+
+    const replay = await postWebhook(h.url, '/webhooks/plaid', d.body, d.headers);
+    expect(replay.status).toBe(200);
+    expect(((await replay.json()) as { outcome: string }).outcome).toBe('duplicate');
+    const after = await stored(c.internalId);
+    expect(after.version).toBe(before.version);
+    expect(after.statusChangedAt).toEqual(before.statusChangedAt);
+    expect(await eventsFor(h, 'PLAID', c.providerConnectionId)).toHaveLength(1);
+  });
+
+  it('PENDING_EXPIRATION and PENDING_DISCONNECT -> EXPIRING (UPDATE_LINK); a healthy re-read keeps it', async () => {
+    const a = await linkConnection(h, alice, 'PLAID');
+    const inSixDays = new Date(Date.now() + 6 * 86_400_000).toISOString();
+    h.plaid.setConsentExpiration(a.providerConnectionId, inSixDays, { webhook: true });
+    await h.plaid.waitForWebhook((d) => d.itemId === a.providerConnectionId && d.webhookCode === 'PENDING_EXPIRATION');
+    expect((await stored(a.internalId)).status).toBe('EXPIRING');
+
+    const b = await linkConnection(h, alice, 'PLAID');
+    const disconnectAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const sent = await h.plaid.sendWebhook(b.providerConnectionId, {
+      webhook_type: 'ITEM',
+      webhook_code: 'PENDING_DISCONNECT',
+      item_id: b.providerConnectionId,
+      reason: 'INSTITUTION_MIGRATION',
+      disconnect_time: disconnectAt,
+      environment: 'sandbox',
+    });
+    expect(sent.status).toBe(200);
+    const pending = await stored(b.internalId);
+    expect(pending.status).toBe('EXPIRING');
+    expect(pending.expiringUntil?.toISOString()).toBe(disconnectAt);
+
+    for (const c of [a, b]) {
+      // Plaid's /item/get still answers a healthy Item: the announced end of access must survive it.
+      const r = await h.gql(alice, REFRESH, { input: { connectionId: c.id } });
+      expect(r.body.data.refreshConnection.connection).toMatchObject({ status: 'EXPIRING', requiredAction: 'UPDATE_LINK', error: null });
+    }
+    const log = await settledEvents(h, 'PLAID', b.providerConnectionId, 1);
+    expect(log[0]).toMatchObject({ eventType: 'ITEM.PENDING_DISCONNECT', outcome: 'applied' });
+  });
+});
+
+describe('MoneyKit webhooks through the emulator', () => {
+  it('reset at MoneyKit -> link.state_changed(error) -> LOGIN_REQUIRED; relink -> link.state_changed -> CONNECTED', async () => {
+    const c = await linkConnection(h, alice, 'MONEYKIT');
+    const readsBefore = linkGets(c.providerConnectionId);
+
+    h.moneykit.setLinkState(c.providerConnectionId, 'error', 'auth_expired');
+    const d1 = await h.moneykit.waitForWebhookDelivery((d) => d.linkId === c.providerConnectionId && d.payload.state === 'error');
+    expect(d1.status).toBe(200);
+    expect(await stored(c.internalId)).toMatchObject({ status: 'LOGIN_REQUIRED', error: { providerCode: 'auth_expired' } });
+    expect(linkGets(c.providerConnectionId)).toBe(readsBefore);
+
+    const upd = await h.gql(alice, UPDATE_LINK, { input: { connectionId: c.id } });
+    const readsAfterUpdateToken = linkGets(c.providerConnectionId);
+    h.moneykit.completeConnect(upd.body.data.createUpdateLinkToken.linkToken.token);
+    const d2 = await h.moneykit.waitForWebhookDelivery((d) => d.linkId === c.providerConnectionId && d.payload.state === 'connected');
+    expect(d2.status).toBe(200);
+    expect(await stored(c.internalId)).toMatchObject({ status: 'CONNECTED', error: null });
+    expect(linkGets(c.providerConnectionId)).toBe(readsAfterUpdateToken);
+
+    const log = await settledEvents(h, 'MONEYKIT', c.providerConnectionId, 2);
+    expect(log.map((e) => [e.eventType, e.outcome, e.dedupeKey])).toEqual([
+      ['link.state_changed', 'applied', d1.idempotencyKey],
+      ['link.state_changed', 'applied', d2.idempotencyKey],
+    ]);
+  });
+
+  it('the resetConnection mutation -> link.state_changed recorded; a replay is deduplicated by webhook_idempotency_key', async () => {
+    const c = await linkConnection(h, alice, 'MONEYKIT');
+    const r = await h.gql(alice, RESET, { input: { connectionId: c.id } });
+    expect(r.body.data.resetConnection.connection.status).toBe('LOGIN_REQUIRED');
+    const d = await h.moneykit.waitForWebhookDelivery((x) => x.linkId === c.providerConnectionId);
+    expect(d.status).toBe(200);
+    const [e] = await settledEvents(h, 'MONEYKIT', c.providerConnectionId, 1);
+    expect(['applied', 'unchanged']).toContain(e!.outcome);
+    const before = await stored(c.internalId);
+
+    const replay = await postWebhook(h.url, '/webhooks/moneykit', d.body, d.headers);
+    expect(replay.status).toBe(200);
+    expect(((await replay.json()) as { outcome: string }).outcome).toBe('duplicate');
+    expect(await eventsFor(h, 'MONEYKIT', c.providerConnectionId)).toHaveLength(1);
+    expect((await stored(c.internalId)).version).toBe(before.version);
+  });
+
+  it('an out-of-order delivery (older webhook_timestamp) is recorded as stale and does not roll the status back', async () => {
+    const c = await linkConnection(h, alice, 'MONEYKIT');
+    h.moneykit.setLinkState(c.providerConnectionId, 'error', 'auth_expired');
+    const broke = await h.moneykit.waitForWebhookDelivery((d) => d.linkId === c.providerConnectionId && d.payload.state === 'error');
+    h.moneykit.setLinkState(c.providerConnectionId, 'connected', null);
+    await h.moneykit.waitForWebhookDelivery((d) => d.linkId === c.providerConnectionId && d.payload.state === 'connected');
+    expect((await stored(c.internalId)).status).toBe('CONNECTED');
+
+    // The "error" event arrives again, late, as its own delivery (new key) stamped before the repair.
+    const late = await h.moneykit.sendWebhook(c.providerConnectionId, {
+      webhook_event: 'link.state_changed',
+      state: 'error',
+      error: 'auth_expired',
+      webhook_timestamp: broke.payload.webhook_timestamp,
+    });
+    expect(late?.status).toBe(200);
+    const log = await settledEvents(h, 'MONEYKIT', c.providerConnectionId, 3);
+    expect(log.map((e) => e.outcome)).toEqual(['applied', 'applied', 'stale']);
+    expect((await stored(c.internalId)).status).toBe('CONNECTED');
+  });
+
+  it('every delivery is in the event log, with its payload and no secrets', async () => {
+    const c = await linkConnection(h, alice, 'MONEYKIT');
+    await h.moneykit.sendWebhook(c.providerConnectionId, { webhook_event: 'transactions.updates_available' });
+    const log = await settledEvents(h, 'MONEYKIT', c.providerConnectionId, 1);
+    expect(log[0]).toMatchObject({ eventType: 'transactions.updates_available', outcome: 'recorded' });
+    expect((log[0]!.payload as { link_id: string }).link_id).toBe(c.providerConnectionId);
+    const all = JSON.stringify(await h.store.listWebhookEvents({ limit: 1000 }));
+    for (const s of h.secrets) expect(all).not.toContain(s);
+    for (const s of h.secrets) expect(h.logs.join('\n')).not.toContain(s);
+    const g = await h.gql(alice, GET, { id: c.id });
+    expect(g.body.data.connection.status).toBe('CONNECTED');
+  });
+});
