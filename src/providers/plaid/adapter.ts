@@ -15,7 +15,7 @@ import {
   type RetryPolicy,
 } from '../http.js';
 import { lookupStatus } from '../normalize.js';
-import type { ConnectionRef, ProviderAdapterV1 } from '../provider.js';
+import type { ConnectionRef, CreateLinkTokenParams, CreateUpdateLinkTokenParams, ProviderAdapterV1 } from '../provider.js';
 import { plaidFailureKind } from './errors.js';
 import {
   PLAID_COUNTRY_CODES,
@@ -224,6 +224,20 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     await call('/sandbox/item/reset_login', { access_token: requireToken(ref) }, requestIdOnly, true);
   }
 
+  /** The /link/token/create fields both modes share. Plaid ignores `webhook` in update mode; sent anyway. */
+  function linkTokenBody(p: CreateLinkTokenParams | CreateUpdateLinkTokenParams): Record<string, unknown> {
+    const body: Record<string, unknown> = {
+      client_name: clientName,
+      language: p.language,
+      country_codes: p.countryCodes,
+      user: { client_user_id: p.userId },
+      webhook: p.webhookUrl,
+    };
+    if (p.redirectUri) body.redirect_uri = p.redirectUri;
+    if (p.androidPackageName) body.android_package_name = p.androidPackageName;
+    return body;
+  }
+
   function assertSandbox(): void {
     if (settings.env !== 'sandbox') {
       throw new ProviderCallError({ provider: 'PLAID', kind: 'SANDBOX_ONLY', message: 'Plaid reset is sandbox-only', notSent: true });
@@ -239,32 +253,14 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     requiresRedirectUri: false,
 
     async createLinkToken(p) {
-      const body: Record<string, unknown> = {
-        client_name: clientName,
-        language: p.language,
-        country_codes: p.countryCodes,
-        user: { client_user_id: p.userId },
-        products: p.products,
-        webhook: p.webhookUrl,
-      };
-      if (p.redirectUri) body.redirect_uri = p.redirectUri;
-      if (p.androidPackageName) body.android_package_name = p.androidPackageName;
+      const body = { ...linkTokenBody(p), products: p.products };
       // Not idempotent: a retried create may mint a second token; harmless but not blind-retried.
       return linkToken('CREATE', await call('/link/token/create', body, linkTokenCreateResponse, false));
     },
 
     async createUpdateLinkToken(p) {
-      const body: Record<string, unknown> = {
-        client_name: clientName,
-        language: p.language,
-        country_codes: p.countryCodes,
-        user: { client_user_id: p.userId },
-        access_token: requireToken(p.connection),
-        // Plaid ignores `webhook` in update mode; sent anyway so the request states our intent.
-        webhook: p.webhookUrl,
-      };
-      if (p.redirectUri) body.redirect_uri = p.redirectUri;
-      if (p.androidPackageName) body.android_package_name = p.androidPackageName;
+      // Update mode: the item's access_token and no products (Plaid's update-mode rule).
+      const body: Record<string, unknown> = { ...linkTokenBody(p), access_token: requireToken(p.connection) };
       if (p.accountSelectionEnabled !== null) body.update = { account_selection_enabled: p.accountSelectionEnabled };
       return linkToken('UPDATE', await call('/link/token/create', body, linkTokenCreateResponse, false));
     },
