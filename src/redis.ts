@@ -77,11 +77,11 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   return {
     eventTarget,
     async check() {
-      if (sub.status !== 'ready') throw new Error(`redis subscriber ${sub.status}`);
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          pub.ping(),
+          // PING is allowed on a subscribed connection too; both must answer.
+          Promise.all([pub.ping(), sub.ping()]),
           new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('redis ping timed out')), PING_TIMEOUT_MS))),
         ]);
       } finally {

@@ -23,9 +23,11 @@ export async function linkConnection(
 ): Promise<Linked> {
   const created = await h.gql(token, CREATE_LINK_TOKEN, { input: { provider, products: ['transactions'] } });
   expect(created.body.errors).toBeUndefined();
+  expect(created.body.data.createLinkToken.__typename, JSON.stringify(created.body.data)).toBe("CreateLinkTokenPayload");
   const linkToken = created.body.data.createLinkToken.linkToken.token as string;
   const publicToken = provider === 'PLAID' ? h.plaid.completeLink(linkToken).public_token : h.moneykit.completeConnect(linkToken).exchangeable_token!;
   const ex = await h.gql(token, EXCHANGE, { input: { provider, publicToken } });
+  expect(ex.body.errors, JSON.stringify(ex.body.errors)).toBeUndefined();
   const conn = ex.body.data.exchangePublicToken.connection;
   expect(conn.status).toBe('CONNECTED');
   return { id: conn.id, internalId: internalIdOf(conn.id), providerConnectionId: conn.providerConnectionId };
@@ -64,7 +66,7 @@ export interface SseSubscription {
  * server-side iterator has been asked for its first event, i.e. the subscription is live.
  */
 export async function subscribeSse(
-  fetchFn: (url: string, init: RequestInit) => Promise<Response>,
+  fetchFn: (url: string, init: RequestInit) => Response | Promise<Response>,
   token: string | null,
   query: string,
   variables: Record<string, unknown> = {},
@@ -149,6 +151,6 @@ export async function subscribeSse(
 }
 
 /** POSTs raw bytes to a gateway webhook route over real HTTP. */
-export async function postWebhook(url: string, path: string, body: string | Buffer, headers: Record<string, string>): Promise<Response> {
+export async function postWebhook(url: string, path: string, body: string, headers: Record<string, string>): Promise<Response> {
   return fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 }
