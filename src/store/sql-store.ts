@@ -375,6 +375,7 @@ export function createSqlStore(
       let q = db.selectFrom('webhook_events').selectAll();
       if (filter.provider !== undefined) q = q.where('provider', '=', providerName.parse(filter.provider));
       if (filter.providerConnectionId !== undefined) q = q.where('provider_connection_id', '=', filter.providerConnectionId);
+      if (filter.dedupeKey !== undefined) q = q.where('dedupe_key', '=', filter.dedupeKey);
       const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
       return rows.map(toWebhookRecord);
     },

@@ -150,7 +150,7 @@ export interface ConnectionStore extends ProviderUserStore {
    */
   recordWebhookEvent(e: WebhookEventInput): Promise<WebhookEventRecord | null>;
   setWebhookOutcome(id: string, outcome: string): Promise<void>;
-  listWebhookEvents(filter: { provider?: ProviderName; providerConnectionId?: string; limit?: number }): Promise<WebhookEventRecord[]>;
+  listWebhookEvents(filter: { provider?: ProviderName; providerConnectionId?: string; dedupeKey?: string; limit?: number }): Promise<WebhookEventRecord[]>;
 }
 
 /**

@@ -372,6 +372,10 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(first!.occurredAt).toEqual(new Date('2025-01-01T00:00:00.123Z'));
         expect(first!.receivedAt).toBeInstanceOf(Date);
         expect(await store.recordWebhookEvent({ ...first!, payload: { other: 1 } })).toBeNull();
+        // The original delivery can be found by its key (to re-apply one whose first apply failed).
+        const byKey = await store.listWebhookEvents({ provider: 'MONEYKIT', dedupeKey: key });
+        expect(byKey.map((e) => e.id)).toEqual([first!.id]);
+        expect(await store.listWebhookEvents({ provider: 'MONEYKIT', dedupeKey: `missing-${randomUUID()}` })).toEqual([]);
         // The same key from another provider is a different event.
         expect(await store.recordWebhookEvent({ ...first!, provider: 'PLAID' })).not.toBeNull();
         const plaid = { provider: 'PLAID' as const, dedupeKey: null, eventType: 'ITEM.ERROR', providerConnectionId: conn, occurredAt: null, payload: ['raw', 1] };
