@@ -10,6 +10,11 @@ export const REDACT_PATHS = [
   'credential', '*.credential', 'authorization', '*.authorization', 'headers.authorization',
   'headers["plaid-secret"]', 'headers["plaid-verification"]', 'headers["moneykit-signature"]',
   'password', '*.password', 'token', '*.token', 'public_token', '*.public_token', 'publicToken', '*.publicToken',
+  // One level deeper (a whole config or request object logged by mistake).
+  '*.*.secret', '*.*.clientSecret', '*.*.client_secret', '*.*.access_token', '*.*.accessToken', '*.*.jwtSecret',
+  '*.headers.authorization', '*.headers["plaid-secret"]', '*.headers.cookie', 'headers.cookie',
+  'jwtSecret', '*.jwtSecret', 'encryptionKey', '*.encryptionKey', 'metricsToken', '*.metricsToken',
+  'bearer', '*.bearer', 'refresh_token', '*.refresh_token', 'exchangeable_token', '*.exchangeable_token',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

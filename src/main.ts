@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { buildApp } from './app.js';
 import { signDemoToken } from './auth/auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -36,6 +36,18 @@ async function main(): Promise<void> {
 
   const app = await buildApp(config, logger);
   const server = createServer(app.gateway);
+  // In-flight requests, so shutdown can let them finish; SSE streams never finish by themselves.
+  const inflight = new Set<ServerResponse>();
+  const streams = new Set<ServerResponse>();
+  let drained: (() => void) | null = null;
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const sse = (req.headers.accept ?? '').includes('text/event-stream');
+    (sse ? streams : inflight).add(res);
+    res.on('close', () => {
+      streams.delete(res);
+      if (inflight.delete(res) && inflight.size === 0) drained?.();
+    });
+  });
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
@@ -57,22 +69,38 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    // Stop accepting, let in-flight requests finish, end idle keep-alive and SSE sockets.
-    server.close();
-    server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    logger.info({ signal, inflight: inflight.size, streams: streams.size }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn({ inflight: inflight.size }, 'shutdown timeout: closing remaining connections');
+      server.closeAllConnections();
+      drained?.();
+    }, config.shutdownTimeoutMs);
     force.unref();
+    // 1. Stop accepting; idle keep-alive sockets go now, busy ones after their response.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // 2. End subscription streams: clients reconnect elsewhere.
+    for (const res of streams) res.end();
     await app.gateway.dispose?.();
-    server.closeAllConnections();
+    // 3. Let in-flight requests finish.
+    if (inflight.size > 0) await new Promise<void>((resolve) => (drained = resolve));
+    server.closeIdleConnections();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
+    // 4. Then the database, Redis, provider pools and demo emulators.
     await app.close();
     await demo?.close();
     clearTimeout(force);
     logger.info('stopped');
+    // pino writes synchronously to stdout by default: the last line is out before exit.
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  const onSignal = (signal: string) =>
+    void shutdown(signal).catch((e: unknown) => {
+      logger.error({ err: e instanceof Error ? e.message : String(e) }, 'shutdown failed');
+      process.exit(1);
+    });
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
 main().catch((e: unknown) => {

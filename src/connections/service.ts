@@ -37,6 +37,9 @@ import {
   checkToken,
 } from './validate.js';
 
+/** Removal attempts for a provider connection whose exchange could not be stored. */
+const EXCHANGE_CLEANUP_ATTEMPTS = 4;
+
 /** A healthy connection whose consent ends within this window is EXPIRING (contract section 3). */
 export const EXPIRING_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
@@ -242,14 +245,19 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       const rows = await store.getConnections(ids);
       return Promise.all(rows.map((r) => (visibleTo(caller, r) ? refreshIfStale(r) : null)));
     });
-    async function refreshIfStale(r: ConnectionRecord): Promise<ConnectionRecord> {
-      if (!isStale(r) || !deps.adapters[r.provider]) return r;
-      try {
-        return await readAndApply(r);
-      } catch (e) {
-        logger.warn({ connectionId: r.id, provider: r.provider, err: (e as Error).message }, 'freshness re-read failed; answering stored state');
-        return r;
+    // One re-read per connection per request, whichever path (list or by id) asks first.
+    const reads = new Map<string, Promise<ConnectionRecord>>();
+    function refreshIfStale(r: ConnectionRecord): Promise<ConnectionRecord> {
+      if (!isStale(r) || !deps.adapters[r.provider]) return Promise.resolve(reads.get(r.id) ?? r);
+      let p = reads.get(r.id);
+      if (!p) {
+        p = readAndApply(r).catch((e: unknown) => {
+          logger.warn({ connectionId: r.id, provider: r.provider, err: (e as Error).message }, 'freshness re-read failed; answering stored state');
+          return r;
+        });
+        reads.set(r.id, p);
       }
+      return p;
     }
     return {
       load: (id: string) => fresh.load(id),
@@ -342,11 +350,24 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           if (existing && existing.userId === caller.userId) return existing;
           throw new InvalidInputError('This public token belongs to a connection the caller cannot use.', 'publicToken');
         }
-        // Nothing half-way: the provider item we cannot store is removed rather than left dangling.
-        logger.error({ provider: input.provider, err: (e as Error).message }, 'storing an exchanged connection failed; removing it at the provider');
-        await adapter
-          .removeConnection({ providerConnectionId: result.providerConnectionId, credential: result.credential, providerUserId })
-          .catch((re: Error) => logger.error({ provider: input.provider, err: re.message }, 'removing the unstored provider connection failed'));
+        // Nothing half-way: the provider item we cannot store is removed rather than left dangling,
+        // retried a few times (removal is idempotent: already-gone is success).
+        logger.error({ provider: input.provider, providerConnectionId: result.providerConnectionId, err: (e as Error).message }, 'storing an exchanged connection failed; removing it at the provider');
+        const ref = { providerConnectionId: result.providerConnectionId, credential: result.credential, providerUserId };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await limiterFor(input.provider)(() => adapter.removeConnection(ref));
+            logger.warn({ provider: input.provider, providerConnectionId: result.providerConnectionId, attempt }, 'unstored provider connection removed');
+            break;
+          } catch (re) {
+            if (attempt >= EXCHANGE_CLEANUP_ATTEMPTS) {
+              // Left for the operator: the id (never the credential) names what to remove by hand.
+              logger.error({ provider: input.provider, providerConnectionId: result.providerConnectionId, err: (re as Error).message }, 'removing the unstored provider connection failed; remove it manually');
+              break;
+            }
+            await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+          }
+        }
         throw e;
       }
     },
