@@ -240,11 +240,12 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
 
   // 3. Verified webhooks: real signed deliveries from the emulator, replayed once each.
   log(`signing ${WEBHOOKS} webhooks`);
-  const file = join(await mkdtemp(join(tmpdir(), 'bench-hooks-')), 'deliveries.json');
+  const hookDir = await mkdtemp(join(tmpdir(), 'bench-hooks-'));
+  const file = join(hookDir, 'deliveries.json');
   await emu.call('sign', { itemIds: hookConns.map((c) => c.itemId), count: WEBHOOKS, file });
   log('webhooks');
   result.webhooks = await load({ kind: 'webhooks', url: gwUrl, file, concurrency: CONCURRENCY, maxMs: WEBHOOK_MAX_MS });
-  await rm(file, { force: true });
+  await rm(hookDir, { recursive: true, force: true });
   await emu.call('forget');
 
   // 4. Memory idle, then with SUBSCRIBERS open SSE subscriptions; one change must reach all.

@@ -448,7 +448,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
 
     /** Record and apply a verified webhook. Returns what happened, for the event log. */
     async applyWebhook(w: VerifiedWebhook): Promise<string> {
-      const event = await store.recordWebhookEvent({
+      const recorded = await store.recordWebhookEvent({
         provider: w.provider,
         dedupeKey: w.dedupeKey,
         eventType: w.eventType,
@@ -456,7 +456,14 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         occurredAt: w.occurredAt,
         payload: w.payload,
       });
-      if (!event) return 'duplicate';
+      let event = recorded;
+      if (!event) {
+        // A replay. If the first delivery was recorded but never applied (its apply failed and the
+        // provider is retrying), apply it now; otherwise the replay changes nothing.
+        const [first] = w.dedupeKey ? await store.listWebhookEvents({ provider: w.provider, dedupeKey: w.dedupeKey, limit: 1 }) : [];
+        if (!first || first.outcome !== null) return 'duplicate';
+        event = first;
+      }
       let outcome: string;
       if (w.effect.kind === 'none' || !w.providerConnectionId) {
         outcome = 'recorded';

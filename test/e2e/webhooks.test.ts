@@ -175,6 +175,24 @@ describe('MoneyKit webhooks through the emulator', () => {
     expect((await stored(c.internalId)).version).toBe(before.version);
   });
 
+  it('a redelivery of an event recorded but never applied (its first apply failed) is applied', async () => {
+    const c = await linkConnection(h, alice, 'MONEYKIT');
+    const key = `retry-${c.providerConnectionId}`;
+    // The first delivery got as far as the event log, then the apply failed: outcome still null.
+    const first = await h.store.recordWebhookEvent({
+      provider: 'MONEYKIT', dedupeKey: key, eventType: 'link.state_changed', providerConnectionId: c.providerConnectionId,
+      occurredAt: new Date(), payload: { webhook_event: 'link.state_changed' },
+    });
+    expect(first?.outcome).toBeNull();
+    const d = await h.moneykit.sendWebhook(c.providerConnectionId, {
+      webhook_event: 'link.state_changed', state: 'error', error: 'auth_expired', webhook_idempotency_key: key,
+    });
+    expect(d?.status).toBe(200);
+    expect((await stored(c.internalId)).status).toBe('LOGIN_REQUIRED');
+    const log = await eventsFor(h, 'MONEYKIT', c.providerConnectionId);
+    expect(log.map((e) => [e.id, e.outcome])).toEqual([[first!.id, 'applied']]);
+  });
+
   it('an out-of-order delivery (older webhook_timestamp) is recorded as stale and does not roll the status back', async () => {
     const c = await linkConnection(h, alice, 'MONEYKIT');
     h.moneykit.setLinkState(c.providerConnectionId, 'error', 'auth_expired');

@@ -194,8 +194,8 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
 
   async function createLinkSession(body: Record<string, unknown>): Promise<string> {
     const res = await client.json(
-      // Creating a second session after a lost answer is harmless: the first token is never used.
-      { op: 'link-session.create', method: 'POST', path: '/link-session', body, idempotent: true },
+      // May have taken effect (and counts against MoneyKit's per-user limit): retried only when never sent.
+      { op: 'link-session.create', method: 'POST', path: '/link-session', body, idempotent: false },
       linkSessionSchema,
     );
     return res.link_session_token;
