@@ -16,8 +16,9 @@ import {
 import { linkSchema } from '../../../src/providers/moneykit/schemas.js';
 import { setUnknownCodeReporter } from '../../../src/providers/normalize.js';
 import { link } from './fake-moneykit.js';
+import { specPath } from '../../helpers/specs.js';
 
-const SPEC = '/work/shared/specs/moneykit/moneykit-openapi.reconstructed.json';
+const SPEC = specPath('moneykit/moneykit-openapi.reconstructed.json');
 const spec = JSON.parse(readFileSync(SPEC, 'utf8')) as { components: { schemas: Record<string, { enum?: string[] }> } };
 const specEnum = (name: string): string[] => {
   const values = spec.components.schemas[name]?.enum;

@@ -1,7 +1,6 @@
 // Plaid item errors -> ConnectionStatus: every ITEM_ERROR, INSTITUTION_ERROR and API_ERROR code in
 // specs/plaid/REFERENCE.md is mapped on purpose; anything else is UNKNOWN with the raw code kept.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTION_STATUSES, type ConnectionStatus } from '../../../src/domain/connection.js';
 import { startPlaidEmulator, type PlaidEmulator } from '../../../src/emulators/plaid/server.js';
@@ -9,8 +8,9 @@ import { setUnknownCodeReporter, type UnknownCodeReporter } from '../../../src/p
 import { createPlaidAdapter, plaidItemStatus, type PlaidAdapter } from '../../../src/providers/plaid/index.js';
 import { PLAID_ERROR_CODE_STATUS, PLAID_ERROR_TYPE_STATUS } from '../../../src/providers/plaid/status.js';
 import type { ConnectionRef } from '../../../src/providers/provider.js';
+import { specPath } from '../../helpers/specs.js';
 
-const REFERENCE = readFileSync(fileURLToPath(new URL('../../../../shared/specs/plaid/REFERENCE.md', import.meta.url)), 'utf8');
+const REFERENCE = readFileSync(specPath('plaid/REFERENCE.md'), 'utf8');
 
 /** The `error_code` column of the first table in the section whose heading starts with `### <n> `. */
 function sectionCodes(n: string): string[] {

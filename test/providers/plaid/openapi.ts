@@ -1,11 +1,11 @@
 // Request-body validator built from Plaid's own OpenAPI file (specs/plaid/2020-09-14.yml).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
+import { specPath } from '../../helpers/specs.js';
 
-export const PLAID_SPEC_PATH = fileURLToPath(new URL('../../../../shared/specs/plaid/2020-09-14.yml', import.meta.url));
+export const PLAID_SPEC_PATH = specPath('plaid/2020-09-14.yml');
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
