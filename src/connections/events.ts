@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createPubSub } from 'graphql-yoga';
 import { z } from 'zod';
 import { CONNECTION_STATUSES, PROVIDERS } from '../domain/connection.js';
@@ -41,13 +42,20 @@ const eventPayloadSchema = z.looseObject({
 type Topics = { connectionUpdated: [ConnectionEventPayload] };
 export type EventTarget = NonNullable<Parameters<typeof createPubSub<Topics>>[0]>['eventTarget'];
 
+/** In-process target. Every SSE subscriber is a listener; Node warns past 10 unless told otherwise. */
+function unboundedLocalTarget(): EventTarget {
+  const target = new globalThis.EventTarget();
+  setMaxListeners(0, target);
+  return target as unknown as EventTarget;
+}
+
 export interface ConnectionEvents {
   publish(record: ConnectionRecord): void;
   subscribe(): AsyncIterable<ConnectionRecord>;
 }
 
 export function createConnectionEvents(eventTarget?: EventTarget): ConnectionEvents {
-  const pubsub = createPubSub<Topics>(eventTarget ? { eventTarget } : {});
+  const pubsub = createPubSub<Topics>({ eventTarget: eventTarget ?? unboundedLocalTarget() });
   return {
     publish(record) {
       pubsub.publish('connectionUpdated', toEventPayload(record));

@@ -115,10 +115,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     return !!r && (caller.admin || r.userId === caller.userId);
   }
 
-  async function loadOwned(caller: Caller, id: string): Promise<ConnectionRecord> {
-    const [r] = await store.getConnections([id]);
-    if (!visibleTo(caller, r ?? null)) throw new NotFoundError();
-    return r!;
+  /** The caller's connection and the reference a provider call needs, in one store read. */
+  async function loadOwned(caller: Caller, id: string): Promise<{ r: ConnectionRecord; ref: ConnectionRef }> {
+    const found = await store.getConnectionWithCredential(id);
+    if (!found || !visibleTo(caller, found.record)) throw new NotFoundError();
+    const r = found.record;
+    return { r, ref: { providerConnectionId: r.providerConnectionId, credential: found.credential, providerUserId: r.providerUserId } };
   }
 
   async function refOf(r: ConnectionRecord): Promise<ConnectionRef> {
@@ -147,9 +149,11 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     id: string,
     compute: (r: ConnectionRecord) => ConnectionStatePatch | null,
     source: StateSource,
+    /** The record as just read, saving a read on the first attempt. */
+    known?: ConnectionRecord,
   ): Promise<{ record: ConnectionRecord | null; changed: boolean; stale: boolean }> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const [current] = await store.getConnections([id]);
+      const [current] = attempt === 0 && known ? [known] : await store.getConnections([id]);
       if (!current) return { record: null, changed: false, stale: false };
       if (source.kind === 'webhook' && source.occurredAt && current.lastEventAt && source.occurredAt < current.lastEventAt) {
         return { record: current, changed: false, stale: true };
@@ -225,9 +229,9 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     };
   }
 
-  async function readAndApply(r: ConnectionRecord): Promise<ConnectionRecord> {
-    const state = await providerCall(r.provider, async (a) => a.getConnection(await refOf(r)));
-    const { record } = await applyState(r.id, patchFromRead(state), { kind: 'read' });
+  async function readAndApply(r: ConnectionRecord, known?: ConnectionRef): Promise<ConnectionRecord> {
+    const state = await providerCall(r.provider, async (a) => a.getConnection(known ?? (await refOf(r))));
+    const { record } = await applyState(r.id, patchFromRead(state), { kind: 'read' }, r);
     if (!record) throw new NotFoundError();
     return record;
   }
@@ -291,7 +295,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     async listConnections(
       caller: Caller,
       filter: { status?: ConnectionStatus[] | null; provider?: ProviderName | null; userId?: string | null },
-      page: { first: number; after: ListCursor | null },
+      page: { first: number; after: ListCursor | null; withTotalCount?: boolean },
     ): Promise<ConnectionPage> {
       if (filter.userId && !caller.admin) throw new InvalidInputError('filter.userId is for admin callers only.', 'filter.userId');
       const f: ConnectionListFilter = {};
@@ -373,12 +377,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     },
 
     async createUpdateLinkToken(caller: Caller, input: CreateUpdateLinkTokenInput): Promise<{ linkToken: LinkTokenInfo; connection: ConnectionRecord }> {
-      const r = await loadOwned(caller, input.connectionId);
+      const { r, ref } = await loadOwned(caller, input.connectionId);
       const adapter = adapterFor(r.provider);
       const params = {
         // The connection's owner is the provider-side user, also when an admin asks.
         userId: r.userId,
-        connection: await refOf(r),
+        connection: ref,
         redirectUri: checkRedirectUri(input.redirectUri) ?? (adapter.requiresRedirectUri ? deps.linkRedirectUri : null),
         androidPackageName: checkAndroidPackageName(input.androidPackageName),
         language: checkLanguage(input.language),
@@ -391,10 +395,10 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     },
 
     async resetConnection(caller: Caller, id: string): Promise<ConnectionRecord> {
-      const r = await loadOwned(caller, id);
+      const { r, ref } = await loadOwned(caller, id);
       assertSandbox(r);
-      await providerCall(r.provider, async (a) => a.resetLogin(await refOf(r)));
-      return readAndApply(r);
+      await providerCall(r.provider, (a) => a.resetLogin(ref));
+      return readAndApply(r, ref);
     },
 
     async resetConnections(caller: Caller, ids: string[] | null): Promise<ConnectionRecord[]> {
@@ -424,21 +428,22 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         const key = `${r.provider}\u0000${r.userId}`;
         groups.set(key, [...(groups.get(key) ?? []), r]);
       }
+      const refs = new Map(await Promise.all(targets.map(async (r) => [r.id, await refOf(r)] as const)));
       for (const group of groups.values()) {
         const first = group[0]!;
-        const refs = await Promise.all(group.map(refOf));
-        await providerCall(first.provider, (a) => a.resetLogins({ userId: first.userId, connections: refs }));
+        await providerCall(first.provider, (a) => a.resetLogins({ userId: first.userId, connections: group.map((r) => refs.get(r.id)!) }));
       }
-      return Promise.all(targets.map((r) => readAndApply(r)));
+      return Promise.all(targets.map((r) => readAndApply(r, refs.get(r.id))));
     },
 
     async refreshConnection(caller: Caller, id: string): Promise<ConnectionRecord> {
-      return readAndApply(await loadOwned(caller, id));
+      const { r, ref } = await loadOwned(caller, id);
+      return readAndApply(r, ref);
     },
 
     async removeConnection(caller: Caller, id: string): Promise<string> {
-      const r = await loadOwned(caller, id);
-      await providerCall(r.provider, async (a) => a.removeConnection(await refOf(r)));
+      const { r, ref } = await loadOwned(caller, id);
+      await providerCall(r.provider, (a) => a.removeConnection(ref));
       if (await store.deleteConnection(r.id)) {
         const t = now();
         events.publish({ ...r, status: 'DISCONNECTED', error: null, statusChangedAt: t, stateRefreshedAt: t, version: r.version + 1 });
@@ -472,7 +477,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         if (!r) {
           outcome = 'unknown_connection';
         } else {
-          const res = await applyState(r.id, patchFromEffect(w.effect), { kind: 'webhook', occurredAt: w.occurredAt });
+          const res = await applyState(r.id, patchFromEffect(w.effect), { kind: 'webhook', occurredAt: w.occurredAt }, r);
           outcome = res.stale ? 'stale' : res.changed ? 'applied' : 'unchanged';
         }
       }

@@ -276,7 +276,21 @@ export function createSqlStore(
       return cipher.decrypt(row.credential_ciphertext, credentialAad(row.provider, row.provider_connection_id));
     },
 
-    async listConnections(filter: ConnectionListFilter, page: { first: number; after: ListCursor | null }) {
+    async getConnectionWithCredential(id) {
+      if (!isUuid(id)) return null;
+      // One round trip for the record and its secret: every provider-bound mutation needs both.
+      const row = await db
+        .selectFrom('connections')
+        .select([...CONNECTION_COLUMNS, 'credential_ciphertext'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) return null;
+      const credential =
+        row.credential_ciphertext === null ? null : cipher.decrypt(row.credential_ciphertext, credentialAad(row.provider, row.provider_connection_id));
+      return { record: toRecord(row), credential };
+    },
+
+    async listConnections(filter: ConnectionListFilter, page: { first: number; after: ListCursor | null; withTotalCount?: boolean }) {
       const first = Number.isFinite(page.first) ? Math.min(Math.max(Math.trunc(page.first), 0), MAX_PAGE) : 0;
       const statuses = filter.status === undefined ? undefined : statusList.parse(filter.status);
       // An explicit empty status set matches nothing (no query needed).
@@ -302,10 +316,14 @@ export function createSqlStore(
         .limit(first + 1);
       const countQuery = base.select(sql<number>`count(*)::int`.as('n'));
 
-      const [rows, count] = await Promise.all([pageQuery.execute(), countQuery.executeTakeFirstOrThrow()]);
+      // The count is a second scan: only when asked for.
+      const [rows, count] = await Promise.all([
+        pageQuery.execute(),
+        page.withTotalCount === false ? null : countQuery.executeTakeFirstOrThrow(),
+      ]);
       const items = rows.slice(0, first).map(toRecord);
       const hasNextPage = rows.length > first;
-      return { items, hasNextPage, totalCount: Number(count.n) } satisfies ConnectionPage;
+      return { items, hasNextPage, totalCount: count ? Number(count.n) : null } satisfies ConnectionPage;
     },
 
     async updateState(id: string, input: ConnectionStatePatch, expectedVersion?: number) {

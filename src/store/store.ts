@@ -79,7 +79,8 @@ export interface ListCursor {
 export interface ConnectionPage {
   items: ConnectionRecord[];
   hasNextPage: boolean;
-  totalCount: number;
+  /** null when the caller did not ask for it (page.withTotalCount false). */
+  totalCount: number | null;
 }
 
 export interface WebhookEventInput {
@@ -134,8 +135,10 @@ export interface ConnectionStore extends ProviderUserStore {
   findByProviderId(provider: ProviderName, providerConnectionId: string): Promise<ConnectionRecord | null>;
   /** The decrypted provider secret, or null. Callers must never put it in a response or log. */
   getCredential(id: string): Promise<string | null>;
+  /** The record and its decrypted secret in one read, for a provider call. Null when missing. */
+  getConnectionWithCredential(id: string): Promise<{ record: ConnectionRecord; credential: string | null } | null>;
   /** Newest first (createdAt desc, id desc), `first` items after `after`. */
-  listConnections(filter: ConnectionListFilter, page: { first: number; after: ListCursor | null }): Promise<ConnectionPage>;
+  listConnections(filter: ConnectionListFilter, page: { first: number; after: ListCursor | null; withTotalCount?: boolean }): Promise<ConnectionPage>;
   /**
    * Write a state patch. With `expectedVersion`, throws ConnectionConflictError when the row moved
    * on meanwhile. Returns the updated record, or null when the connection no longer exists.

@@ -14,7 +14,7 @@ async function gql(query: string, variables?: Record<string, unknown>) {
 }
 
 async function countConnections(): Promise<number> {
-  return (await h.store.listConnections({}, { first: 1, after: null })).totalCount;
+  return (await h.store.listConnections({}, { first: 1, after: null })).totalCount!;
 }
 
 beforeAll(async () => {

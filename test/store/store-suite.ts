@@ -209,6 +209,16 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(await store.getCredential(randomUUID())).toBeNull();
         expect(await store.getCredential('not-a-uuid')).toBeNull();
       });
+
+      it('getConnectionWithCredential returns the record and its secret in one read', async () => {
+        const input = newConnection();
+        const rec = await store.insertConnection(input);
+        expect(await store.getConnectionWithCredential(rec.id)).toEqual({ record: rec, credential: input.credential });
+        const bare = await store.insertConnection(newConnection({ credential: null }));
+        expect(await store.getConnectionWithCredential(bare.id)).toEqual({ record: bare, credential: null });
+        expect(await store.getConnectionWithCredential(randomUUID())).toBeNull();
+        expect(await store.getConnectionWithCredential('not-a-uuid')).toBeNull();
+      });
     });
 
     describe('listConnections', () => {
@@ -219,13 +229,19 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         return { userId, recs };
       }
 
+      it('skips the count when not asked for it', async () => {
+        const page = await store.listConnections({}, { first: 1, after: null, withTotalCount: false });
+        expect(page.totalCount).toBeNull();
+        expect((await store.listConnections({}, { first: 1, after: null })).totalCount).toBeGreaterThan(0);
+      });
+
       async function pageAll(filter: Parameters<SqlConnectionStore['listConnections']>[0], first: number) {
         const seen: ConnectionRecord[] = [];
         const totals: number[] = [];
         let after: { createdAt: Date; id: string } | null = null;
         for (let guard = 0; guard < 1000; guard++) {
           const page = await store.listConnections(filter, { first, after });
-          totals.push(page.totalCount);
+          totals.push(page.totalCount!);
           expect(page.items.length).toBeLessThanOrEqual(first);
           seen.push(...page.items);
           if (!page.hasNextPage) break;

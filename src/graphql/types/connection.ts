@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { REQUIRED_ACTION, type ConnectionErrorInfo, type InstitutionInfo } from '../../domain/connection.js';
 import type { ConnectionRecord } from '../../store/store.js';
 import { builder, decodeId } from '../builder.js';
@@ -61,6 +61,18 @@ const ConnectionFilterInput = builder.inputType('ConnectionFilter', {
 
 const MAX_PAGE = 100;
 
+/** Whether the field's selection (fragments included) asks for `name` directly below it. */
+function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  const within = (set: SelectionSetNode): boolean =>
+    set.selections.some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === name;
+      if (s.kind === Kind.INLINE_FRAGMENT) return within(s.selectionSet);
+      const f = info.fragments[s.name.value];
+      return f ? within(f.selectionSet) : false;
+    });
+  return info.fieldNodes.some((n) => (n.selectionSet ? within(n.selectionSet) : false));
+}
+
 function encodeCursor(r: ConnectionRecord): string {
   return Buffer.from(`${r.createdAt.toISOString()}|${r.id}`).toString('base64url');
 }
@@ -86,17 +98,17 @@ builder.queryFields((t) => ({
       type: ConnectionRef,
       description: 'Newest first. Non-admin callers see their own connections only.',
       args: { filter: t.arg({ type: ConnectionFilterInput, required: false }) },
-      resolve: async (_root, args, ctx) => {
+      resolve: async (_root, args, ctx, info) => {
         if (args.last != null || args.before != null) throw new GraphQLError('Only forward pagination (first/after) is supported.', { extensions: { code: 'INVALID_INPUT' } });
         const first = args.first ?? 20;
         if (first < 0 || first > MAX_PAGE) throw new GraphQLError(`first must be between 0 and ${MAX_PAGE}.`, { extensions: { code: 'INVALID_INPUT' } });
         const after = args.after ? decodeCursor(args.after) : null;
         if (args.after && !after) throw new GraphQLError('Malformed cursor.', { extensions: { code: 'INVALID_INPUT' } });
         if (args.filter?.userId && !ctx.caller.admin) throw new GraphQLError('filter.userId is for admin callers only.', { extensions: { code: 'FORBIDDEN' } });
-        const page = await ctx.service.listConnections(ctx.caller, args.filter ?? {}, { first, after });
+        const page = await ctx.service.listConnections(ctx.caller, args.filter ?? {}, { first, after, withTotalCount: selectsField(info, 'totalCount') });
         const items = await ctx.loader.freshen(page.items);
         return {
-          totalCount: page.totalCount,
+          totalCount: page.totalCount ?? 0,
           edges: items.map((node) => ({ cursor: encodeCursor(node), node })),
           pageInfo: {
             hasNextPage: page.hasNextPage,
