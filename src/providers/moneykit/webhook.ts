@@ -2,8 +2,9 @@ import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ProviderName } from '../../domain/connection.js';
-import { createProviderHttpClient, type ProviderHttpClient } from '../http.js';
+import type { ProviderHttpClient } from '../http.js';
 import {
+  createKeyFetchClient,
   DEFAULT_MAX_AGE_SECONDS,
   DEFAULT_MAX_FUTURE_SKEW_SECONDS,
   parseJsonObject,
@@ -11,7 +12,7 @@ import {
   WEBHOOK_JWS_ALG,
   type ClosableWebhookVerifier,
   type VerificationKey,
-} from '../plaid/webhook.js';
+} from '../../webhooks/signed-delivery.js';
 import {
   WebhookVerificationError,
   type VerifiedWebhook,
@@ -190,14 +191,7 @@ const MONEYKIT: ProviderName = 'MONEYKIT';
 
 export function createMoneyKitWebhookVerifier(opts: MoneyKitWebhookVerifierOptions): ClosableWebhookVerifier {
   const now = opts.now ?? Date.now;
-  const http = createProviderHttpClient({
-    provider: MONEYKIT,
-    baseUrl: opts.baseUrl,
-    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-    timeouts: { connectMs: 2_000, headersMs: 3_000, bodyMs: 3_000 },
-    retry: { retries: 1, baseDelayMs: 50, maxDelayMs: 200, maxRetryAfterMs: 1_000 },
-    maxResponseBytes: 64 * 1024,
-  });
+  const http = createKeyFetchClient(MONEYKIT, opts.baseUrl, opts.dispatcher);
   const keys = new JwksStore(
     http,
     opts.clientId,

@@ -14,7 +14,6 @@ import {
   type HttpTimeouts,
   type RetryPolicy,
 } from '../http.js';
-import { lookupStatus } from '../normalize.js';
 import type { ConnectionRef, CreateLinkTokenParams, CreateUpdateLinkTokenParams, ProviderAdapterV1 } from '../provider.js';
 import { plaidFailureKind } from './errors.js';
 import {
@@ -28,7 +27,7 @@ import {
   requestIdOnly,
   type PlaidErrorBody,
 } from './schemas.js';
-import { PLAID_ERROR_CODE_STATUS, PLAID_ERROR_TYPE_STATUS } from './status.js';
+import { plaidErrorStatus } from './status.js';
 import type { z } from 'zod';
 
 export const PLAID_HOSTS = {
@@ -59,14 +58,9 @@ export interface PlaidAdapter extends ProviderAdapterV1 {
 
 const API_VERSION = '2020-09-14';
 
-/** Plaid error -> the normalized item status (code row, then type row, then UNKNOWN). */
+/** Plaid item error -> the normalized item status (healthy when there is none). */
 export function plaidItemStatus(error: { error_type: string; error_code: string } | null | undefined): ConnectionStatus {
-  if (!error) return 'CONNECTED';
-  const byCode: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_CODE_STATUS;
-  if (byCode[error.error_code]) return byCode[error.error_code]!;
-  const byType: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_TYPE_STATUS;
-  if (byType[error.error_type]) return byType[error.error_type]!;
-  return lookupStatus('PLAID', {}, error.error_code, `item error ${error.error_type}`);
+  return error ? plaidErrorStatus(error.error_code, error.error_type) : 'CONNECTED';
 }
 
 export function plaidErrorInfo(e: PlaidErrorBody): ConnectionErrorInfo {

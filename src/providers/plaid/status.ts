@@ -1,4 +1,5 @@
 import type { ConnectionStatus } from '../../domain/connection.js';
+import { lookupStatus } from '../normalize.js';
 
 /**
  * Plaid item error -> ConnectionStatus. Plaid's error_code list is open (new codes arrive without
@@ -84,3 +85,12 @@ export const PLAID_ITEM_WEBHOOK_EFFECT = {
 export const PLAID_PENDING_DISCONNECT_DAYS = 7;
 /** consent_expiration_time within this window makes a healthy item EXPIRING (contract section 3). */
 export const PLAID_EXPIRING_WINDOW_DAYS = 7;
+
+/** Plaid error -> status: the code row, then the error_type row, then UNKNOWN (reported once per code). */
+export function plaidErrorStatus(errorCode: string, errorType: string | null): ConnectionStatus {
+  const byCode: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_CODE_STATUS;
+  const byType: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_TYPE_STATUS;
+  if (Object.prototype.hasOwnProperty.call(byCode, errorCode)) return byCode[errorCode]!;
+  if (errorType !== null && Object.prototype.hasOwnProperty.call(byType, errorType)) return byType[errorType]!;
+  return lookupStatus('PLAID', {}, errorCode, `item error ${errorType ?? 'unknown type'}`);
+}

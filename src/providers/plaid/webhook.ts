@@ -1,179 +1,29 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { compactVerify, decodeProtectedHeader, importJWK, type KeyInput } from 'jose';
+import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { ConnectionErrorInfo, ConnectionStatus, ProviderName } from '../../domain/connection.js';
-import { createProviderHttpClient, type ProviderHttpClient } from '../http.js';
-import { lookupStatus } from '../normalize.js';
+import type { ConnectionErrorInfo, ProviderName } from '../../domain/connection.js';
+import type { ProviderHttpClient } from '../http.js';
+import {
+  createKeyFetchClient,
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+  FetchBudget,
+  parseJsonObject,
+  verifySignedDelivery,
+  WEBHOOK_JWS_ALG,
+  type ClosableWebhookVerifier,
+  type VerificationKey,
+} from '../../webhooks/signed-delivery.js';
 import {
   WebhookVerificationError,
   type VerifiedWebhook,
   type WebhookEffect,
-  type WebhookVerifier,
 } from '../../webhooks/types.js';
 import {
-  PLAID_ERROR_CODE_STATUS,
-  PLAID_ERROR_TYPE_STATUS,
+  plaidErrorStatus,
   PLAID_ITEM_WEBHOOK_EFFECT,
   PLAID_PENDING_DISCONNECT_DAYS,
 } from './status.js';
-
-/* ------------------------------------------------------------------------------------------------
- * Signed-delivery core shared by the Plaid and MoneyKit verifiers. Both providers sign the same
- * way (compact ES256 JWS over {iat, request_body_sha256}); only the header name, the key source
- * and the payload differ. Provider-neutral on purpose: it could move to src/webhooks/.
- * ---------------------------------------------------------------------------------------------- */
-
-export type WebhookHeaders = Record<string, string | string[] | undefined>;
-export type VerificationKey = KeyInput;
-
-/** The only algorithm either provider signs with; pinned so `none`, HS256 and RS256 never reach jose. */
-export const WEBHOOK_JWS_ALG = 'ES256';
-/** A signed header larger than this is garbage, not a JWS from a provider. */
-const MAX_SIGNATURE_LENGTH = 8_192;
-const MAX_KID_LENGTH = 256;
-export const DEFAULT_MAX_AGE_SECONDS = 300;
-/** Clock skew tolerated for an iat slightly in the future. */
-export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 60;
-
-/** Case-insensitive header read (HTTP/2 lowercases names). Several differing values are refused. */
-export function readSignatureHeader(headers: WebhookHeaders, name: string): string {
-  const wanted = name.toLowerCase();
-  const values: string[] = [];
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() !== wanted || v === undefined) continue;
-    for (const one of Array.isArray(v) ? v : [v]) values.push(one.trim());
-  }
-  const present = values.filter((v) => v !== '');
-  if (present.length === 0) throw new WebhookVerificationError('missing_signature', `no ${name} header`);
-  if (new Set(present).size > 1) throw new WebhookVerificationError('malformed_signature', `several ${name} values`);
-  return present[0] as string;
-}
-
-const signedClaimsSchema = z.looseObject({
-  iat: z.number().finite(),
-  request_body_sha256: z.string().regex(/^[0-9a-fA-F]{64}$/),
-  iss: z.string().optional(),
-});
-
-export interface SignedDeliveryCheck {
-  headerName: string;
-  rawBody: Buffer;
-  headers: WebhookHeaders;
-  /** Resolves the verification key for a kid, or throws WebhookVerificationError. */
-  resolveKey: (kid: string) => Promise<VerificationKey>;
-  nowMs: number;
-  maxAgeSeconds: number;
-  maxFutureSkewSeconds: number;
-  /** When set and the claims carry `iss`, it must equal this. */
-  expectedIssuer?: string | null;
-}
-
-export interface VerifiedDelivery {
-  kid: string;
-  iat: number;
-  iss: string | null;
-}
-
-/** Header, algorithm, key, signature, age, body hash: in that order, each failure with its own reason. */
-export async function verifySignedDelivery(c: SignedDeliveryCheck): Promise<VerifiedDelivery> {
-  const jws = readSignatureHeader(c.headers, c.headerName);
-  if (jws.length > MAX_SIGNATURE_LENGTH || jws.split('.').length !== 3) {
-    throw new WebhookVerificationError('malformed_signature', 'not a compact JWS');
-  }
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch {
-    throw new WebhookVerificationError('malformed_signature', 'undecodable JWS header');
-  }
-  // Decided from the unverified header before any key is touched (algorithm-confusion defence).
-  if (header.alg !== WEBHOOK_JWS_ALG) {
-    throw new WebhookVerificationError('bad_algorithm', `alg ${String(header.alg).slice(0, 20)} refused`);
-  }
-  const kid = header.kid;
-  if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH) {
-    throw new WebhookVerificationError('malformed_signature', 'missing or oversized kid');
-  }
-
-  const key = await c.resolveKey(kid);
-
-  let payload: Uint8Array;
-  try {
-    ({ payload } = await compactVerify(jws, key, { algorithms: [WEBHOOK_JWS_ALG] }));
-  } catch {
-    throw new WebhookVerificationError('bad_signature', 'signature does not verify');
-  }
-
-  let claimsJson: unknown;
-  try {
-    claimsJson = JSON.parse(Buffer.from(payload).toString('utf8'));
-  } catch {
-    throw new WebhookVerificationError('malformed_signature', 'signed payload is not JSON');
-  }
-  const claims = signedClaimsSchema.safeParse(claimsJson);
-  if (!claims.success) {
-    throw new WebhookVerificationError('malformed_signature', 'signed payload lacks iat or request_body_sha256');
-  }
-  const { iat, iss, request_body_sha256 } = claims.data;
-
-  if (c.expectedIssuer && iss !== undefined && iss !== c.expectedIssuer) {
-    throw new WebhookVerificationError('bad_signature', 'unexpected issuer');
-  }
-
-  const nowSeconds = c.nowMs / 1000;
-  if (nowSeconds - iat > c.maxAgeSeconds) throw new WebhookVerificationError('stale', 'iat too old');
-  if (iat - nowSeconds > c.maxFutureSkewSeconds) throw new WebhookVerificationError('stale', 'iat in the future');
-
-  // Hash the bytes as received: re-serialised JSON (Plaid indents with 2 spaces) would not match.
-  const actual = createHash('sha256').update(c.rawBody).digest();
-  const claimed = Buffer.from(request_body_sha256, 'hex');
-  if (claimed.length !== actual.length || !timingSafeEqual(actual, claimed)) {
-    throw new WebhookVerificationError('body_hash_mismatch', 'body does not match request_body_sha256');
-  }
-  return { kid, iat, iss: iss ?? null };
-}
-
-/** Global cap on key fetches per second: a flood of random kids cannot turn into a flood of fetches. */
-export class FetchBudget {
-  private windowStart = Number.NEGATIVE_INFINITY;
-  private used = 0;
-  constructor(
-    private readonly perSecond: number,
-    private readonly now: () => number,
-  ) {}
-
-  /** Synchronous, so concurrent deliveries cannot overshoot the cap between awaits. */
-  tryTake(): boolean {
-    const t = this.now();
-    if (t - this.windowStart >= 1_000) {
-      this.windowStart = t;
-      this.used = 0;
-    }
-    if (this.used >= this.perSecond) return false;
-    this.used++;
-    return true;
-  }
-}
-
-/** Parse a JSON webhook body into an object, or malformed_body (only called after the hash matched). */
-export function parseJsonObject(rawBody: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    throw new WebhookVerificationError('malformed_body', 'body is not JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new WebhookVerificationError('malformed_body', 'body is not a JSON object');
-  }
-  return parsed as Record<string, unknown>;
-}
-
-/** A verifier that owns an HTTP pool for its key fetches. */
-export interface ClosableWebhookVerifier extends WebhookVerifier {
-  close(): Promise<void>;
-}
 
 /* ------------------------------------------------------------------------------------------------
  * Plaid
@@ -417,15 +267,6 @@ const PLAID_EXPIRY_SOURCE: Partial<Record<string, { field: 'consent_expiration_t
   PENDING_DISCONNECT: { field: 'disconnect_time', fallbackDays: PLAID_PENDING_DISCONNECT_DAYS },
 };
 
-/** Code row, then error_type row, then UNKNOWN (reported once per code). */
-export function plaidErrorStatus(errorCode: string, errorType: string | null): ConnectionStatus {
-  const byCode: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_CODE_STATUS;
-  const byType: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_TYPE_STATUS;
-  if (Object.prototype.hasOwnProperty.call(byCode, errorCode)) return byCode[errorCode] as ConnectionStatus;
-  if (errorType !== null && Object.prototype.hasOwnProperty.call(byType, errorType)) return byType[errorType] as ConnectionStatus;
-  return lookupStatus('PLAID', byCode, errorCode, 'item webhook error');
-}
-
 function plaidErrorEffect(raw: unknown): WebhookEffect | null {
   const e = plaidWebhookErrorSchema.safeParse(raw);
   if (!e.success) return null;
@@ -477,15 +318,7 @@ const PLAID: ProviderName = 'PLAID';
 
 export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): ClosableWebhookVerifier {
   const now = opts.now ?? Date.now;
-  const http = createProviderHttpClient({
-    provider: PLAID,
-    baseUrl: opts.baseUrl,
-    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-    // Plaid waits 10 s for our answer; the key fetch must fit well inside it.
-    timeouts: { connectMs: 2_000, headersMs: 3_000, bodyMs: 3_000 },
-    retry: { retries: 1, baseDelayMs: 50, maxDelayMs: 200, maxRetryAfterMs: 1_000 },
-    maxResponseBytes: 64 * 1024,
-  });
+  const http = createKeyFetchClient(PLAID, opts.baseUrl, opts.dispatcher);
   const keys = new PlaidKeyStore(
     http,
     { clientId: opts.clientId, secret: opts.secret },

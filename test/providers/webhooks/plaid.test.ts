@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPlaidWebhookVerifier, type ClosableWebhookVerifier } from '../../../src/providers/plaid/webhook.js';
+import { createPlaidWebhookVerifier } from '../../../src/providers/plaid/webhook.js';
+import type { ClosableWebhookVerifier } from '../../../src/webhooks/signed-delivery.js';
 import { PLAID_ITEM_WEBHOOK_EFFECT } from '../../../src/providers/plaid/status.js';
 import { WebhookVerificationError, type WebhookEffect } from '../../../src/webhooks/types.js';
 import {
