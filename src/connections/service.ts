@@ -265,16 +265,11 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     }
     return {
       load: (id: string) => fresh.load(id),
-      /** Records from a list query: prime the loader so each id is re-read at most once. */
+      /** Records from a list query, freshened; later load()s of the same ids reuse them. */
       async freshen(records: ConnectionRecord[]): Promise<ConnectionRecord[]> {
-        return Promise.all(
-          records.map((r) => {
-            // Load through the cache; priming with a promise keeps a later load() from re-reading.
-            const p = refreshIfStale(r);
-            fresh.prime(r.id, p as unknown as ConnectionRecord);
-            return p;
-          }),
-        );
+        const out = await Promise.all(records.map(refreshIfStale));
+        for (const r of out) fresh.clear(r.id).prime(r.id, r);
+        return out;
       },
     };
   }
@@ -285,12 +280,6 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
 
   return {
     createLoader,
-    deriveStatus,
-
-    async getConnection(caller: Caller, id: string): Promise<ConnectionRecord | null> {
-      const [r] = await store.getConnections([id]);
-      return visibleTo(caller, r ?? null) ? r! : null;
-    },
 
     async listConnections(
       caller: Caller,
