@@ -27,7 +27,7 @@ const WEBHOOKS = int(process.env.BENCH_WEBHOOKS, 10_000);
 /** The webhook scenario is bounded by count and by this time. */
 const WEBHOOK_MAX_MS = int(process.env.BENCH_WEBHOOK_MAX_MS, 10_000);
 const SUBSCRIBERS = int(process.env.BENCH_SUBSCRIBERS, 1_000);
-const PROVIDER_CONCURRENCY = int(process.env.PROVIDER_CONCURRENCY, 16);
+const PROVIDER_CONCURRENCY = int(process.env.PROVIDER_CONCURRENCY, 64);
 const LATENCY_MS = 50;
 const REFRESH_COUNT = 100;
 const STORES = (process.env.BENCH_STORES ?? 'pglite,postgres').split(',').map((s) => s.trim());

@@ -44,7 +44,7 @@ const envSchema = z.object({
   MAX_BODY_BYTES: intIn(1024, 100 * 1024 * 1024, 1024 * 1024),
   MAX_QUERY_DEPTH: intIn(1, 1000, 16),
   MAX_ALIASES: intIn(0, 10_000, 30),
-  PROVIDER_CONCURRENCY: intIn(1, 1024, 16),
+  PROVIDER_CONCURRENCY: intIn(1, 1024, 64),
   GRAPHIQL: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
   INTROSPECTION: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
   MAX_QUERY_TOKENS: intIn(100, 1_000_000, 5_000),

@@ -75,8 +75,9 @@ export function createGateway(deps: GatewayDeps) {
       const tooLarge = () => json(413, { errors: [{ message: 'Request body too large.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, { 'x-request-id': requestId, connection: 'close' });
       const declared = Number(request.headers.get('content-length') ?? '0');
       if (declared > limits.maxBodyBytes) return endResponse(tooLarge());
-      if (!BODYLESS.has(request.method) && request.body) {
-        // Chunked bodies carry no length: count bytes while reading, stop at the limit, before any parsing.
+      // With a declared length the HTTP server already holds the body to it; only chunked bodies
+      // (no length) are counted while reading, stopped at the limit before any parsing.
+      if (!BODYLESS.has(request.method) && request.body && !request.headers.has('content-length')) {
         const body = await readBodyLimited(request.body, limits.maxBodyBytes);
         if (body === null) return endResponse(tooLarge());
         request = new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body });

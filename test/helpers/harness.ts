@@ -63,7 +63,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...opts.env,
   });
   const logs: string[] = [];
-  const logger = createLogger('debug', { write: (s: string) => void logs.push(s) });
+  const logger = createLogger(config.logLevel, { write: (s: string) => void logs.push(s) });
   const app = await buildApp(config, logger, { store });
   server.on('request', app.gateway);
 
