@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
@@ -33,15 +32,11 @@ export interface GatewayDeps {
   readyChecks?: Record<string, () => Promise<void>>;
 }
 
+/** Per-request state carried on Yoga's server context from the first hook to the last. */
 interface ServerContext {
   requestId?: string;
-}
-
-/** Per-request state reachable from hooks that get no context (error masking). */
-interface RequestScope {
-  requestId: string | null;
-  started: number;
-  route: string;
+  started?: number;
+  route?: string;
 }
 
 const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', '/webhooks/plaid', '/webhooks/moneykit', '/link/complete']);
@@ -55,7 +50,6 @@ const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function createGateway(deps: GatewayDeps) {
   const { logger, limits } = deps;
   const metrics = deps.metrics ?? createMetrics();
-  const scope = new AsyncLocalStorage<RequestScope>();
   const webhook = createWebhookHandler({ service: deps.service, verifiers: deps.verifiers, logger, maxBodyBytes: limits.maxBodyBytes });
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -65,13 +59,11 @@ export function createGateway(deps: GatewayDeps) {
     async onRequest({ request: incoming, setRequest, url, endResponse, serverContext, fetchAPI }) {
       let request = incoming;
       const requestId = sanitizeRequestId(request.headers.get('x-request-id')) ?? randomUUID();
-      (serverContext as ServerContext).requestId = requestId;
       const path = url.pathname;
-      const s = scope.getStore();
-      if (s) {
-        s.requestId = requestId;
-        s.route = KNOWN_ROUTES.has(path) ? path : 'other';
-      }
+      const sc = serverContext as ServerContext;
+      sc.requestId = requestId;
+      sc.started = performance.now();
+      sc.route = KNOWN_ROUTES.has(path) ? path : 'other';
       const tooLarge = () => json(413, { errors: [{ message: 'Request body too large.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, { 'x-request-id': requestId, connection: 'close' });
       const declared = Number(request.headers.get('content-length') ?? '0');
       if (declared > limits.maxBodyBytes) return endResponse(tooLarge());
@@ -107,11 +99,11 @@ export function createGateway(deps: GatewayDeps) {
       }
     },
     onResponse({ request, response, serverContext }) {
-      const id = (serverContext as ServerContext | undefined)?.requestId;
+      const sc = (serverContext ?? {}) as ServerContext;
+      const id = sc.requestId;
       if (id) response.headers.set('x-request-id', id);
-      const s = scope.getStore();
-      const route = s?.route ?? 'other';
-      const seconds = s ? (performance.now() - s.started) / 1000 : 0;
+      const route = sc.route ?? 'other';
+      const seconds = sc.started !== undefined ? (performance.now() - sc.started) / 1000 : 0;
       metrics.recordHttp(route, request.method, response.status, seconds);
       const provider = WEBHOOK_PROVIDER[route];
       if (provider && response.status === 401) metrics.webhookFailures.inc({ provider });
@@ -119,10 +111,22 @@ export function createGateway(deps: GatewayDeps) {
     },
   };
 
-  const requestScope: Plugin<ServerContext> = {
-    instrumentation: {
-      // Every request runs inside its own scope, so error masking can name the request id.
-      request: (_payload, wrapped) => scope.run({ requestId: null, started: performance.now(), route: 'other' }, wrapped),
+  // Masking (below) has no request context; here the masked errors meet their request: each one
+  // gets the request id, and one log line ties the request to the error ids logged with the causes.
+  // (A request-scoped AsyncLocalStorage did this too, at the cost of promise hooks on every promise.)
+  const requestIdOnErrors: Plugin<ServerContext> = {
+    onResultProcess({ result, setResult, serverContext }) {
+      const requestId = (serverContext as ServerContext).requestId;
+      if (!requestId || Array.isArray(result) || Symbol.asyncIterator in result || !result.errors?.length) return;
+      const errorIds = result.errors.map((e) => e.extensions?.errorId).filter((v): v is string => typeof v === 'string');
+      if (!errorIds.length) return;
+      logger.error({ requestId, errorIds }, 'request failed with unexpected errors');
+      setResult({
+        ...result,
+        errors: result.errors.map((e) =>
+          typeof e.extensions?.errorId === 'string' ? new GraphQLError(e.message, { ...e, extensions: { ...e.extensions, requestId } }) : e,
+        ),
+      });
     },
   };
 
@@ -171,17 +175,17 @@ export function createGateway(deps: GatewayDeps) {
     landingPage: false,
     graphiql: deps.graphiql ? { title: 'aggregator-gateway', defaultQuery: DEFAULT_QUERY } : false,
     logging: false,
-    plugins: [requestScope, routes, parseLimits, validationLimits],
+    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits],
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         // Expected GraphQL errors (auth, validation, bad ids) pass; everything else is masked and logged.
         if (error instanceof GraphQLError && !(error.originalError && !(error.originalError instanceof GraphQLError))) return error;
-        // The client gets ids only; the operator finds the details in the logs by either id.
+        // The client gets ids only; the operator finds the cause in the logs by the error id,
+        // and the error id by the request id (requestIdOnErrors).
         const errorId = randomUUID();
-        const requestId = scope.getStore()?.requestId ?? null;
-        logger.error({ errorId, requestId, err: original instanceof Error ? { name: original.name, message: original.message, stack: original.stack } : String(original) }, 'unexpected error');
-        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId, ...(requestId ? { requestId } : {}) } });
+        logger.error({ errorId, err: original instanceof Error ? { name: original.name, message: original.message, stack: original.stack } : String(original) }, 'unexpected error');
+        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
       },
     },
     context: async ({ request, ...server }): Promise<GraphQLContext> => {

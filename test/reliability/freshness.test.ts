@@ -118,8 +118,11 @@ describe('nothing lost: an exchange whose store write fails', () => {
     expect(body.errors?.[0]?.message).toBe('Unexpected error.');
     expect(body.errors?.[0]?.extensions.requestId).toBe(`exchange-${d.provider}`);
     expect(JSON.stringify(body)).not.toContain('database lost');
-    // The operator finds the cause by the request id.
-    expect(h2.logs.some((l) => l.includes(`"requestId":"exchange-${d.provider}"`) && l.includes('database lost'))).toBe(true);
+    // The operator finds the cause from the request id: request id -> error id -> the logged cause.
+    const errorId = body.errors?.[0]?.extensions.errorId;
+    expect(errorId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(h2.logs.some((l) => l.includes(`"requestId":"exchange-${d.provider}"`) && l.includes(errorId!))).toBe(true);
+    expect(h2.logs.some((l) => l.includes(`"errorId":"${errorId}"`) && l.includes('database lost'))).toBe(true);
 
     expect((await real.listConnections({ userId: 'lost' }, { first: 10, after: null })).items.filter((r) => r.provider === d.provider)).toHaveLength(0);
     if (d.provider === 'PLAID') {
