@@ -127,3 +127,29 @@ describe('providers side by side', () => {
     expect(onlyMk.edges.map((e: any) => e.node.id)).toEqual([ids[1]]);
   });
 });
+
+describe('a connection gone at the provider', () => {
+  it('Plaid ITEM_NOT_FOUND on a re-read is DISCONNECTED / RECONNECT, raw code kept', async () => {
+    const carol = await h.token('carol-gone');
+    const lt = (await h.gql(carol, CREATE_LINK_TOKEN, { input: { provider: 'PLAID', products: ['auth'] } })).body.data.createLinkToken.linkToken.token;
+    const pt = h.plaid.completeLink(lt).public_token;
+    const id = (await h.gql(carol, EXCHANGE, { input: { provider: 'PLAID', publicToken: pt } })).body.data.exchangePublicToken.connection.id;
+    h.plaid.injectFault({ path: '/item/get', kind: 'plaid_error', error: { error_type: 'ITEM_ERROR', error_code: 'ITEM_NOT_FOUND', status: 400 } });
+    const r = (await h.gql(carol, REFRESH, { input: { connectionId: id } })).body.data.refreshConnection;
+    expect(r.__typename).toBe('RefreshConnectionPayload');
+    expect(r.connection).toMatchObject({ status: 'DISCONNECTED', requiredAction: 'RECONNECT', error: { providerCode: 'ITEM_NOT_FOUND', providerType: 'ITEM_ERROR' } });
+    // What was known about the institution is kept.
+    expect(r.connection.institution?.name).toBeTruthy();
+  });
+
+  it('a deleted MoneyKit link is DISCONNECTED / RECONNECT', async () => {
+    const carol = await h.token('carol-gone-mk');
+    const d = drivers[1]!;
+    const lt = (await h.gql(carol, CREATE_LINK_TOKEN, { input: { provider: d.provider, products: d.products } })).body.data.createLinkToken.linkToken.token;
+    const pt = await d.finishLink(h, lt);
+    const conn = (await h.gql(carol, EXCHANGE, { input: { provider: d.provider, publicToken: pt } })).body.data.exchangePublicToken.connection;
+    h.moneykit.setLinkState(conn.providerConnectionId, 'deleted', null, { webhook: false });
+    const r = (await h.gql(carol, REFRESH, { input: { connectionId: conn.id } })).body.data.refreshConnection;
+    expect(r.connection).toMatchObject({ status: 'DISCONNECTED', requiredAction: 'RECONNECT' });
+  });
+});

@@ -58,6 +58,9 @@ export interface PlaidAdapter extends ProviderAdapterV1 {
 
 const API_VERSION = '2020-09-14';
 
+/** /item/get answers that mean the item no longer exists (its status, not a failed call). */
+const PLAID_GONE_CODES = new Set(['ITEM_NOT_FOUND', 'ITEM_CONCURRENTLY_DELETED']);
+
 /** Plaid item error -> the normalized item status (healthy when there is none). */
 export function plaidItemStatus(error: { error_type: string; error_code: string } | null | undefined): ConnectionStatus {
   return error ? plaidErrorStatus(error.error_code, error.error_type) : 'CONNECTED';
@@ -196,7 +199,22 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
   }
 
   async function getConnection(ref: ConnectionRef): Promise<ProviderConnectionState> {
-    const r = await call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true);
+    let r: z.infer<typeof itemGetResponse>;
+    try {
+      r = await call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true);
+    } catch (e) {
+      // The item is gone at Plaid (removed, deleted by the user): that is the connection's state.
+      const gone = e instanceof ProviderCallError && e.providerCode !== null && PLAID_GONE_CODES.has(e.providerCode);
+      if (!gone) throw e;
+      return {
+        status: plaidErrorStatus(e.providerCode!, e.providerType),
+        error: { providerCode: e.providerCode!, providerType: e.providerType, message: e.message, displayMessage: null },
+        institution: null,
+        products: [],
+        consentExpiresAt: null,
+        lastSyncedAt: null,
+      };
+    }
     const item = r.item;
     const fallbackInstitution: InstitutionInfo | null = item.institution_id
       ? { id: item.institution_id, name: item.institution_name ?? null, logoUrl: null, primaryColor: null }
