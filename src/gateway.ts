@@ -2,7 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { AuthError, type Authenticator } from './auth/auth.js';
+import { AuthError, type Authenticator, type Caller } from './auth/auth.js';
 import type { ConnectionService } from './connections/service.js';
 import type { ProviderName } from './domain/connection.js';
 import type { GraphQLContext } from './graphql/context.js';
@@ -35,6 +35,7 @@ export interface GatewayDeps {
 /** Per-request state carried on Yoga's server context from the first hook to the last. */
 interface ServerContext {
   requestId?: string;
+  caller?: Caller;
   started?: number;
   route?: string;
 }
@@ -54,6 +55,18 @@ export function createGateway(deps: GatewayDeps) {
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+  /** The caller, or the 401 error to answer with (never a hint of why beyond expiry). */
+  async function authenticate(request: Request): Promise<Caller | GraphQLError> {
+    try {
+      return await deps.authenticator.authenticate(request.headers.get('authorization'));
+    } catch (e) {
+      if (!(e instanceof AuthError)) throw e;
+      return new GraphQLError(e.message === 'token expired' ? 'Token expired.' : 'Authentication required.', {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } },
+      });
+    }
+  }
 
   const routes: Plugin<ServerContext> = {
     async onRequest({ request: incoming, setRequest, url, endResponse, serverContext, fetchAPI }) {
@@ -79,6 +92,15 @@ export function createGateway(deps: GatewayDeps) {
         const csrf = csrfViolation(request, url);
         if (csrf) {
           return endResponse(json(403, { errors: [{ message: csrf, extensions: { code: 'CSRF_REJECTED' } }] }, { 'x-request-id': requestId }));
+        }
+        // Authenticate before parsing: an anonymous caller learns nothing, not even validation
+        // hints about field names. (GET without a query is the GraphiQL page: no operation.)
+        if (request.method === 'POST' || url.searchParams.has('query')) {
+          const who = await authenticate(request);
+          if (who instanceof GraphQLError) {
+            return endResponse(json(401, { errors: [{ message: who.message, extensions: { code: 'UNAUTHENTICATED' } }] }, { 'www-authenticate': 'Bearer', 'x-request-id': requestId }));
+          }
+          sc.caller = who;
         }
       }
       if (path === '/metrics' && request.method === 'GET') {
@@ -189,16 +211,10 @@ export function createGateway(deps: GatewayDeps) {
       },
     },
     context: async ({ request, ...server }): Promise<GraphQLContext> => {
-      const requestId = (server as ServerContext).requestId ?? randomUUID();
-      let caller;
-      try {
-        caller = await deps.authenticator.authenticate(request.headers.get('authorization'));
-      } catch (e) {
-        if (!(e instanceof AuthError)) throw e;
-        throw new GraphQLError(e.message === 'token expired' ? 'Token expired.' : 'Authentication required.', {
-          extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } },
-        });
-      }
+      const sc = server as ServerContext;
+      const requestId = sc.requestId ?? randomUUID();
+      const caller = sc.caller ?? (await authenticate(request));
+      if (caller instanceof GraphQLError) throw caller;
       return { caller, service: deps.service, loader: deps.service.createLoader(caller), requestId };
     },
   });

@@ -53,6 +53,19 @@ describe('caller authentication', () => {
     expect((await h.gql(alice, GET, { id: aliceConn })).body.data.connection.status).toBe('CONNECTED');
   });
 
+  it('an anonymous invalid document gets 401, not validation hints about field names', async () => {
+    const res = await h.gql(null, '{ connectionz { edges { node { id } } } }');
+    expect(res.status).toBe(401);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(JSON.stringify(res.body)).not.toContain('Did you mean');
+    // GET with a query is an operation too; GET without one is the GraphiQL page.
+    const get = await h.app.gateway.fetch('http://gateway.test/graphql?query=%7B__typename%7D', { headers: { accept: 'application/json', 'x-graphql-csrf': '1' } });
+    expect(get.status).toBe(401);
+    const page = await h.app.gateway.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+  });
+
   it('a malformed Authorization header is 401 too', async () => {
     const res = await h.app.gateway.fetch('http://gateway.test/graphql', {
       method: 'POST',
