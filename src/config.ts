@@ -78,6 +78,8 @@ export interface Config {
   port: number;
   host: string;
   publicUrl: string;
+  /** PUBLIC_URL / LINK_REDIRECT_URI were not set: derived from the listen address (see withBoundPort). */
+  derivedUrls: { publicUrl: boolean; linkRedirectUri: boolean };
   databaseUrl: string | null;
   dataDir: string;
   redisUrl: string | null;
@@ -138,12 +140,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && demoMode) problems.push('PLAID_CLIENT_ID: demo mode (no provider credentials) is not allowed when NODE_ENV=production');
   if (problems.length) throw new ConfigError(problems);
 
-  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, '');
+  const publicUrl = (e.PUBLIC_URL ?? listenUrl(e.HOST, e.PORT)).replace(/\/+$/, '');
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
     publicUrl,
+    derivedUrls: { publicUrl: !e.PUBLIC_URL, linkRedirectUri: !e.LINK_REDIRECT_URI },
     databaseUrl: e.DATABASE_URL ?? null,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL ?? null,
@@ -175,5 +178,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     metricsToken: e.METRICS_TOKEN ?? null,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+function listenUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * After listening: URLs derived from the listen address use the port actually bound (PORT=0
+ * picks a free one), so providers' webhooks and redirects reach this process.
+ */
+export function withBoundPort(config: Readonly<Config>, port: number): Readonly<Config> {
+  if (port === config.port || !config.derivedUrls.publicUrl) return config;
+  const publicUrl = listenUrl(config.host, port);
+  return Object.freeze({
+    ...config,
+    port,
+    publicUrl,
+    linkRedirectUri: config.derivedUrls.linkRedirectUri ? `${publicUrl}/link/complete` : config.linkRedirectUri,
   });
 }

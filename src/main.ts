@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { buildApp } from './app.js';
 import { signDemoToken } from './auth/auth.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, withBoundPort, type Config } from './config.js';
 import { startDemoEmulators } from './emulators/main.js';
 import { createLogger } from './logger.js';
 
@@ -34,8 +34,12 @@ async function main(): Promise<void> {
     logger.warn({ plaid: demo.plaid.url, moneykit: demo.moneykit.url }, 'demo mode: no provider credentials, using the built-in emulators');
   }
 
-  const app = await buildApp(config, logger);
-  const server = createServer(app.gateway);
+  // Listen first: with PORT=0 the bound port is part of the webhook and redirect URLs.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const server = createServer((req, res) => {
+    if (handler) return handler(req, res);
+    res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"status":"starting"}');
+  });
   // In-flight requests, so shutdown can let them finish; SSE streams never finish by themselves.
   const inflight = new Set<ServerResponse>();
   const streams = new Set<ServerResponse>();
@@ -57,7 +61,10 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  logger.info({ url: base }, 'gateway listening');
+  config = withBoundPort(config, port);
+  const app = await buildApp(config, logger);
+  handler = app.gateway;
+  logger.info({ url: base, publicUrl: config.publicUrl }, 'gateway listening');
 
   if (demo && demoSecret) {
     const token = await signDemoToken(demoSecret, { sub: 'demo-user', expiresIn: '24h' });

@@ -68,3 +68,15 @@ describe('configuration', () => {
     expect(loadConfig({ ...base, GRAPHIQL: 'true' }).graphiql).toBe(true);
   });
 });
+
+describe('withBoundPort', () => {
+  it('derived URLs follow the port actually bound (PORT=0); explicit ones stay', async () => {
+    const { withBoundPort } = await import('../src/config.js');
+    const derived = withBoundPort(loadConfig({ PORT: '0' }), 43123);
+    expect(derived).toMatchObject({ port: 43123, publicUrl: 'http://127.0.0.1:43123', linkRedirectUri: 'http://127.0.0.1:43123/link/complete' });
+    const explicit = withBoundPort(loadConfig({ PORT: '0', PUBLIC_URL: 'https://gw.example.com', LINK_REDIRECT_URI: 'https://app.example.com/cb' }), 43123);
+    expect(explicit).toMatchObject({ publicUrl: 'https://gw.example.com', linkRedirectUri: 'https://app.example.com/cb' });
+    const onlyRedirect = withBoundPort(loadConfig({ PORT: '0', LINK_REDIRECT_URI: 'https://app.example.com/cb' }), 43123);
+    expect(onlyRedirect).toMatchObject({ publicUrl: 'http://127.0.0.1:43123', linkRedirectUri: 'https://app.example.com/cb' });
+  });
+});
