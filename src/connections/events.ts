@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createPubSub } from 'graphql-yoga';
+import { createPubSub, filter, map, pipe } from 'graphql-yoga';
 import { z } from 'zod';
 import { CONNECTION_STATUSES, PROVIDERS } from '../domain/connection.js';
 import type { ConnectionRecord } from '../store/store.js';
@@ -60,11 +60,15 @@ export function createConnectionEvents(eventTarget?: EventTarget): ConnectionEve
     publish(record) {
       pubsub.publish('connectionUpdated', toEventPayload(record));
     },
-    async *subscribe() {
-      for await (const p of pubsub.subscribe('connectionUpdated')) {
+    subscribe() {
+      // Repeater-based operators: when a client goes away, return() reaches the pubsub at once
+      // and its listener is removed, even if no further event ever passes the filter.
+      return pipe(
+        pubsub.subscribe('connectionUpdated'),
         // A malformed message (another version, a stray publisher on the channel) is skipped.
-        if (eventPayloadSchema.safeParse(p).success) yield fromEventPayload(p);
-      }
+        filter((p: ConnectionEventPayload) => eventPayloadSchema.safeParse(p).success),
+        map(fromEventPayload),
+      );
     },
   };
 }

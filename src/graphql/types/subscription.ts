@@ -1,3 +1,4 @@
+import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../builder.js';
 import { ConnectionRef, connectionIdFrom } from './connection.js';
 import type { ConnectionRecord } from '../../store/store.js';
@@ -11,15 +12,10 @@ builder.subscriptionType({
       subscribe: (_root, { id }, ctx) => {
         // Parse before subscribing so a malformed id fails the subscription at once.
         const only = id ? connectionIdFrom(id) : null;
-        const source = ctx.service.subscribe();
-        return (async function* () {
-          if (id && !only) return;
-          for await (const r of source) {
-            if (only && r.id !== only) continue;
-            if (!ctx.service.visibleTo(ctx.caller, r)) continue;
-            yield r;
-          }
-        })();
+        // A well-formed id of another type matches nothing: the stream stays open and silent.
+        const wanted = (r: ConnectionRecord) => (!id || r.id === only) && ctx.service.visibleTo(ctx.caller, r);
+        // Repeater-based filter: a closed stream releases its listener at once (see events.ts).
+        return pipe(ctx.service.subscribe(), filter(wanted));
       },
       resolve: (r: ConnectionRecord) => r,
     }),
