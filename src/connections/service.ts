@@ -40,6 +40,10 @@ import {
 /** Removal attempts for a provider connection whose exchange could not be stored. */
 const EXCHANGE_CLEANUP_ATTEMPTS = 4;
 
+function latest(a: Date | null, b: Date): Date {
+  return a && a > b ? a : b;
+}
+
 /** A healthy connection whose consent ends within this window is EXPIRING (contract section 3). */
 export const EXPIRING_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
@@ -73,7 +77,14 @@ export interface CreateUpdateLinkTokenInput {
 }
 
 /** Where a state came from; webhooks carry a provider time that orders them. */
-export type StateSource = { kind: 'read' } | { kind: 'webhook'; occurredAt: Date | null };
+export type StateSource = { kind: 'read'; startedAt: Date } | { kind: 'webhook'; occurredAt: Date | null };
+
+/**
+ * Provider event times can be whole seconds (Plaid's iat) while reads are timed to the
+ * millisecond: a read marks the state as of a second before it began, so an event from the
+ * same second is still applied, and an event clearly older than the read is not.
+ */
+const READ_ORDER_SLACK_MS = 1_000;
 
 export const WEBHOOK_PATHS = { PLAID: '/webhooks/plaid', MONEYKIT: '/webhooks/moneykit' } as const satisfies Record<ProviderName, string>;
 
@@ -155,7 +166,10 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     for (let attempt = 0; attempt < 5; attempt++) {
       const [current] = attempt === 0 && known ? [known] : await store.getConnections([id]);
       if (!current) return { record: null, changed: false, stale: false };
-      if (source.kind === 'webhook' && source.occurredAt && current.lastEventAt && source.occurredAt < current.lastEventAt) {
+      // Older information never overwrites newer: an event from before the last applied change,
+      // or a read that began before it, is recorded as stale.
+      const at = source.kind === 'read' ? source.startedAt : source.occurredAt;
+      if (at && current.lastEventAt && at < current.lastEventAt) {
         return { record: current, changed: false, stale: true };
       }
       const patch = compute(current);
@@ -167,7 +181,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         ...patch,
         stateRefreshedAt: t,
         ...(statusChanged ? { statusChangedAt: t } : {}),
-        ...(source.kind === 'webhook' && (statusChanged || errorChanged) ? { lastEventAt: source.occurredAt ?? t } : {}),
+        lastEventAt: latest(current.lastEventAt, source.kind === 'read' ? new Date(source.startedAt.getTime() - READ_ORDER_SLACK_MS) : (source.occurredAt ?? t)),
       };
       try {
         const updated = await store.updateState(id, full, current.version);
@@ -230,8 +244,9 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
   }
 
   async function readAndApply(r: ConnectionRecord, known?: ConnectionRef): Promise<ConnectionRecord> {
+    const startedAt = now();
     const state = await providerCall(r.provider, async (a) => a.getConnection(known ?? (await refOf(r))));
-    const { record } = await applyState(r.id, patchFromRead(state), { kind: 'read' }, r);
+    const { record } = await applyState(r.id, patchFromRead(state), { kind: 'read', startedAt }, r);
     if (!record) throw new NotFoundError();
     return record;
   }

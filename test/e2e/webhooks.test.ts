@@ -214,6 +214,22 @@ describe('MoneyKit webhooks through the emulator', () => {
     expect((await stored(c.internalId)).status).toBe('CONNECTED');
   });
 
+  it('an event older than a provider read does not roll back what the read showed', async () => {
+    const c = await linkConnection(h, alice, 'MONEYKIT');
+    const refreshed = await h.gql(alice, REFRESH, { input: { connectionId: c.id } });
+    expect(refreshed.body.data.refreshConnection.connection.status).toBe('CONNECTED');
+    const late = await h.moneykit.sendWebhook(c.providerConnectionId, {
+      webhook_event: 'link.state_changed',
+      state: 'error',
+      error: 'auth_expired',
+      webhook_timestamp: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect(late?.status).toBe(200);
+    const log = await settledEvents(h, 'MONEYKIT', c.providerConnectionId, 1);
+    expect(log.map((e) => e.outcome)).toEqual(['stale']);
+    expect((await stored(c.internalId)).status).toBe('CONNECTED');
+  });
+
   it('every delivery is in the event log, with its payload and no secrets', async () => {
     const c = await linkConnection(h, alice, 'MONEYKIT');
     await h.moneykit.sendWebhook(c.providerConnectionId, { webhook_event: 'transactions.updates_available' });
