@@ -13,8 +13,19 @@ const ROUTES: Record<string, ProviderName> = { '/webhooks/plaid': 'PLAID', '/web
  */
 const REPLAY_KEY_HEADER: Partial<Record<ProviderName, string>> = { PLAID: 'plaid-verification' };
 
-/** Ack within this long whatever happens; the rest of the work finishes afterwards (Plaid waits 10 s). */
-const ACK_WITHIN_MS = 5_000;
+/**
+ * Answer within this long from arrival, whatever happens (Plaid waits 10 s): verification
+ * (which may fetch a key) and recording share the budget; applying may finish afterwards.
+ */
+const ACK_WITHIN_MS = 8_000;
+
+/** Reasons that are our failure, not the sender's: answer 503 so the provider redelivers. */
+const RETRY_LATER_REASONS = new Set(['key_fetch_failed']);
+
+const LATE = Symbol('late');
+function deadline(at: number): Promise<typeof LATE> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now()), LATE).unref());
+}
 
 export interface WebhookHandlerDeps {
   service: ConnectionService;
@@ -29,6 +40,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
   return async function handle(request: Request, path: string, requestId: string): Promise<Response> {
+    const ackBy = Date.now() + ACK_WITHIN_MS;
     const provider = ROUTES[path];
     if (!provider) return reply(404, { error: 'not found' });
     if (request.method !== 'POST') return reply(405, { error: 'method not allowed' });
@@ -41,14 +53,16 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
 
     let event;
     try {
-      event = await verifier.verify(raw, headers);
+      const verified = await Promise.race([verifier.verify(raw, headers), deadline(ackBy)]);
+      if (verified === LATE) throw new Error('verification did not finish in time');
+      event = verified;
     } catch (e) {
-      if (e instanceof WebhookVerificationError) {
+      if (e instanceof WebhookVerificationError && !RETRY_LATER_REASONS.has(e.reason)) {
         deps.logger.warn({ provider, reason: e.reason, requestId }, 'webhook rejected');
         return reply(401, { error: 'verification failed' });
       }
-      deps.logger.error({ provider, err: (e as Error).message, requestId }, 'webhook verification errored');
-      // Not the sender's fault (e.g. key fetch failed): ask for a redelivery.
+      deps.logger.error({ provider, err: (e as Error).message, requestId }, 'webhook could not be verified now');
+      // Not the sender's fault (key fetch failed, too slow): ask for a redelivery.
       return reply(503, { error: 'temporarily unable to verify' });
     }
 
@@ -67,10 +81,9 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
         throw e;
       },
     );
-    const timer = new Promise<'late'>((resolve) => setTimeout(resolve, ACK_WITHIN_MS, 'late').unref());
     try {
-      const outcome = await Promise.race([work, timer]);
-      return reply(200, { received: true, outcome });
+      const outcome = await Promise.race([work, deadline(ackBy)]);
+      return reply(200, { received: true, outcome: outcome === LATE ? 'late' : outcome });
     } catch {
       // Recording failed: the provider must retry, nothing was acknowledged.
       return reply(500, { error: 'processing failed' });

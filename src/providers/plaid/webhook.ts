@@ -85,6 +85,8 @@ class PlaidKeyStore {
   private readonly entries = new Map<string, PlaidKeyEntry>();
   /** kid -> earliest time it may be fetched again. */
   private readonly notBefore = new Map<string, number>();
+  /** Kids whose last fetch failed (as opposed to kids Plaid said it does not know). */
+  private readonly failedFetch: Set<string>;
   private readonly inflight = new Map<string, Promise<PlaidFetchResult>>();
   private readonly budget: FetchBudget;
   private readonly failureRetryMs: number;
@@ -98,6 +100,7 @@ class PlaidKeyStore {
     perSecond: number,
   ) {
     this.budget = new FetchBudget(perSecond, now);
+    this.failedFetch = new Set();
     // A network blip should not lock a genuine new key out for the whole interval.
     this.failureRetryMs = Math.min(intervalMs, 5_000);
   }
@@ -137,7 +140,12 @@ class PlaidKeyStore {
     const now = this.now();
     const until = this.notBefore.get(kid);
     if (until !== undefined && until > now) {
-      return Promise.reject(new WebhookVerificationError('unknown_key', 'key id recently unknown; not re-fetched yet'));
+      // After a failed fetch the delivery may well be genuine: say so (the route asks for a redelivery).
+      return Promise.reject(
+        this.failedFetch.has(kid)
+          ? new WebhookVerificationError('key_fetch_failed', 'key fetch failed recently; not re-fetched yet')
+          : new WebhookVerificationError('unknown_key', 'key id recently unknown; not re-fetched yet'),
+      );
     }
     if (!this.budget.tryTake()) {
       return Promise.reject(new WebhookVerificationError('unknown_key', 'key fetch rate cap reached'));
@@ -145,6 +153,7 @@ class PlaidKeyStore {
     const p = this.fetchKey(kid)
       .then(
         (r) => {
+          this.failedFetch.delete(kid);
           if (r.kind === 'unknown') this.markNotBefore(kid, this.now() + this.intervalMs);
           else {
             this.notBefore.delete(kid);
@@ -154,6 +163,7 @@ class PlaidKeyStore {
         },
         (err: unknown) => {
           this.markNotBefore(kid, this.now() + this.failureRetryMs);
+          this.failedFetch.add(kid);
           throw err;
         },
       )
@@ -173,7 +183,12 @@ class PlaidKeyStore {
     // The budget bounds growth to perSecond x interval entries; prune lapsed ones now and then.
     if (this.notBefore.size > 10_000) {
       const now = this.now();
-      for (const [k, t] of this.notBefore) if (t <= now) this.notBefore.delete(k);
+      for (const [k, t] of this.notBefore) {
+        if (t <= now) {
+          this.notBefore.delete(k);
+          this.failedFetch.delete(k);
+        }
+      }
     }
     this.notBefore.set(kid, until);
   }
