@@ -331,6 +331,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     async exchangePublicToken(caller: Caller, input: { provider: ProviderName; publicToken: string }): Promise<ConnectionRecord> {
       adapterFor(input.provider);
       const publicToken = checkToken(input.publicToken, 'publicToken');
+      const exchangeStartedAt = now();
       const result = await providerCall(input.provider, (a) => a.exchangePublicToken({ publicToken, userId: caller.userId }));
       const adapter = adapterFor(input.provider);
       const providerUserId = result.providerUserId ?? (await store.getProviderUserId(input.provider, caller.userId).catch(() => null));
@@ -354,9 +355,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         return record;
       } catch (e) {
         if (e instanceof DuplicateConnectionError) {
+          // The same connection exchanged again (e.g. a retried request): answer with the state the
+          // provider just reported. Someone else's connection is refused like any unusable token.
           const existing = await store.findByProviderId(input.provider, result.providerConnectionId);
-          if (existing && existing.userId === caller.userId) return existing;
-          throw new InvalidInputError('This public token belongs to a connection the caller cannot use.', 'publicToken');
+          if (!existing || existing.userId !== caller.userId) throw new InvalidInputError('publicToken cannot be used.', 'publicToken');
+          const { record } = await applyState(existing.id, patchFromRead(result.state), { kind: 'read', startedAt: exchangeStartedAt }, existing);
+          return record ?? existing;
         }
         // Nothing half-way: the provider item we cannot store is removed rather than left dangling,
         // retried a few times (removal is idempotent: already-gone is success).
@@ -433,9 +437,17 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         groups.set(key, [...(groups.get(key) ?? []), r]);
       }
       const refs = new Map(await Promise.all(targets.map(async (r) => [r.id, await refOf(r)] as const)));
+      const done: ConnectionRecord[] = [];
       for (const group of groups.values()) {
         const first = group[0]!;
-        await providerCall(first.provider, (a) => a.resetLogins({ userId: first.userId, connections: group.map((r) => refs.get(r.id)!) }));
+        try {
+          await providerCall(first.provider, (a) => a.resetLogins({ userId: first.userId, connections: group.map((r) => refs.get(r.id)!) }));
+        } catch (e) {
+          // Groups already reset at their provider must not keep a stale stored status.
+          await Promise.allSettled(done.map((r) => readAndApply(r, refs.get(r.id))));
+          throw e;
+        }
+        done.push(...group);
       }
       return Promise.all(targets.map((r) => readAndApply(r, refs.get(r.id))));
     },

@@ -153,3 +153,24 @@ describe('a connection gone at the provider', () => {
     expect(r.connection).toMatchObject({ status: 'DISCONNECTED', requiredAction: 'RECONNECT' });
   });
 });
+
+describe('exchanging a token for a connection that already exists', () => {
+  it('answers the same connection with the state the provider reports; another user gets INVALID_INPUT', async () => {
+    const dave = await h.token('dave-dup');
+    const lt = (await h.gql(dave, CREATE_LINK_TOKEN, { input: { provider: 'PLAID', products: ['auth'] } })).body.data.createLinkToken.linkToken.token;
+    const conn = (await h.gql(dave, EXCHANGE, { input: { provider: 'PLAID', publicToken: h.plaid.completeLink(lt).public_token } })).body.data.exchangePublicToken.connection;
+    expect((await h.gql(dave, RESET, { input: { connectionId: conn.id } })).body.data.resetConnection.connection.status).toBe('LOGIN_REQUIRED');
+    const upd = (await h.gql(dave, UPDATE_LINK, { input: { connectionId: conn.id } })).body.data.createUpdateLinkToken.linkToken.token;
+    // Plaid says not to exchange after update mode; a client that does gets the same connection, healed.
+    const again = (await h.gql(dave, EXCHANGE, { input: { provider: 'PLAID', publicToken: h.plaid.completeLink(upd).public_token } })).body.data.exchangePublicToken;
+    expect(again.connection).toMatchObject({ id: conn.id, status: 'CONNECTED' });
+
+    const upd2 = (await h.gql(dave, UPDATE_LINK, { input: { connectionId: conn.id } })).body.data.createUpdateLinkToken.linkToken.token;
+    const eve = await h.token('eve-dup');
+    const stolen = (await h.gql(eve, EXCHANGE, { input: { provider: 'PLAID', publicToken: h.plaid.completeLink(upd2).public_token } })).body.data.exchangePublicToken;
+    expect(stolen).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT' });
+    expect((await h.gql(eve, LIST, {})).body.data.connections.totalCount).toBe(0);
+    // Dave's item was not touched by the refused exchange.
+    expect((await h.gql(dave, REFRESH, { input: { connectionId: conn.id } })).body.data.refreshConnection.connection.status).toBe('CONNECTED');
+  });
+});
