@@ -241,8 +241,8 @@ describe('Plaid adapter against the emulator', () => {
     const before = callsTo('/item/remove');
     await expect(adapter.removeConnection(ref)).resolves.toBeUndefined();
     expect(callsTo('/item/remove') - before).toBe(1); // Plaid was asked and said ITEM_NOT_FOUND
-    // Reading the removed item is NOT_FOUND (the service turns that into DISCONNECTED).
-    expect(await failure(adapter.getConnection(ref))).toMatchObject({ kind: 'NOT_FOUND', providerCode: 'ITEM_NOT_FOUND' });
+    // Reading the removed item is its state, not a failed call: DISCONNECTED with Plaid's code kept.
+    expect(await adapter.getConnection(ref)).toMatchObject({ status: 'DISCONNECTED', error: { providerCode: 'ITEM_NOT_FOUND', providerType: 'ITEM_ERROR' } });
   });
 
   it('a connection without an access token is refused before any call', async () => {
