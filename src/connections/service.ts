@@ -200,9 +200,10 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
   }
 
   /** Patch from a full provider read. */
-  function patchFromRead(s: ProviderConnectionState) {
+  /** `updateCompleted`: the client reported a finished update mode, which ends an announced expiry. */
+  function patchFromRead(s: ProviderConnectionState, updateCompleted = false) {
     return (r: ConnectionRecord): ConnectionStatePatch => {
-      let expiringUntil = r.expiringUntil;
+      let expiringUntil = updateCompleted ? null : r.expiringUntil;
       // A renewed consent (update mode done) clears an announced expiry; a plain healthy read does not.
       if (expiringUntil && s.consentExpiresAt?.getTime() !== r.consentExpiresAt?.getTime() &&
           (!s.consentExpiresAt || s.consentExpiresAt.getTime() - now().getTime() > EXPIRING_WINDOW_MS)) {
@@ -243,10 +244,10 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     };
   }
 
-  async function readAndApply(r: ConnectionRecord, known?: ConnectionRef): Promise<ConnectionRecord> {
+  async function readAndApply(r: ConnectionRecord, known?: ConnectionRef, updateCompleted = false): Promise<ConnectionRecord> {
     const startedAt = now();
     const state = await providerCall(r.provider, async (a) => a.getConnection(known ?? (await refOf(r))));
-    const { record } = await applyState(r.id, patchFromRead(state), { kind: 'read', startedAt }, r);
+    const { record } = await applyState(r.id, patchFromRead(state, updateCompleted), { kind: 'read', startedAt }, r);
     if (!record) throw new NotFoundError();
     return record;
   }
@@ -455,6 +456,16 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     async refreshConnection(caller: Caller, id: string): Promise<ConnectionRecord> {
       const { r, ref } = await loadOwned(caller, id);
       return readAndApply(r, ref);
+    },
+
+    /**
+     * The widget reported success in update mode (Plaid Link / MoneyKit Connect onSuccess). That is
+     * the only signal that ends an announced expiry (PENDING_DISCONNECT carries no date that update
+     * mode would renew); then the status is re-read as refreshConnection does.
+     */
+    async completeUpdateLink(caller: Caller, id: string): Promise<ConnectionRecord> {
+      const { r, ref } = await loadOwned(caller, id);
+      return readAndApply(r, ref, true);
     },
 
     async removeConnection(caller: Caller, id: string): Promise<string> {

@@ -64,6 +64,14 @@ export const REFRESH = /* GraphQL */ `mutation Refresh($input: RefreshConnection
   }
 }`;
 
+export const COMPLETE_UPDATE = /* GraphQL */ `mutation CompleteUpdate($input: CompleteUpdateLinkInput!) {
+  completeUpdateLink(input: $input) {
+    __typename
+    ... on CompleteUpdateLinkPayload { connection { ...ConnectionFields } }
+    ... on Error { code message }
+  }
+}`;
+
 export const REMOVE = /* GraphQL */ `mutation Remove($input: RemoveConnectionInput!) {
   removeConnection(input: $input) {
     __typename

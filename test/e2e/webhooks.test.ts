@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 import { eventsFor, linkConnection, postWebhook, settledEvents } from '../webhooks/helpers.js';
-import { GET, REFRESH, RESET, UPDATE_LINK } from './operations.js';
+import { COMPLETE_UPDATE, GET, REFRESH, RESET, UPDATE_LINK } from './operations.js';
 
 /**
  * Real signed deliveries: the emulators sign with their own keys and POST to the gateway's
@@ -129,6 +129,13 @@ describe('Plaid webhooks through the emulator', () => {
     }
     const log = await settledEvents(h, 'PLAID', b.providerConnectionId, 1);
     expect(log[0]).toMatchObject({ eventType: 'ITEM.PENDING_DISCONNECT', outcome: 'applied' });
+
+    // The user goes through update mode; the frontend reports the widget's success.
+    const upd = await h.gql(alice, UPDATE_LINK, { input: { connectionId: b.id } });
+    h.plaid.completeLink(upd.body.data.createUpdateLinkToken.linkToken.token);
+    const done = await h.gql(alice, COMPLETE_UPDATE, { input: { connectionId: b.id } });
+    expect(done.body.data.completeUpdateLink.connection).toMatchObject({ status: 'CONNECTED', requiredAction: 'NONE' });
+    expect((await stored(b.internalId)).expiringUntil).toBeNull();
   });
 });
 

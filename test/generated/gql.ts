@@ -24,6 +24,7 @@ type Documents = {
     "mutation ResetMany($input: ResetConnectionsInput!) {\n  resetConnections(input: $input) {\n    __typename\n    ... on ResetConnectionsPayload { connections { id status requiredAction } }\n    ... on Error { code message }\n  }\n}": typeof types.ResetManyDocument,
     "mutation UpdateLink($input: CreateUpdateLinkTokenInput!) {\n  createUpdateLinkToken(input: $input) {\n    __typename\n    ... on CreateUpdateLinkTokenPayload { linkToken { provider mode token expiresAt } connection { id status } }\n    ... on Error { code message }\n  }\n}": typeof types.UpdateLinkDocument,
     "mutation Refresh($input: RefreshConnectionInput!) {\n  refreshConnection(input: $input) {\n    __typename\n    ... on RefreshConnectionPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n    ... on ProviderError { provider providerCode retryAfterSeconds requestId }\n  }\n}": typeof types.RefreshDocument,
+    "mutation CompleteUpdate($input: CompleteUpdateLinkInput!) {\n  completeUpdateLink(input: $input) {\n    __typename\n    ... on CompleteUpdateLinkPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n  }\n}": typeof types.CompleteUpdateDocument,
     "mutation Remove($input: RemoveConnectionInput!) {\n  removeConnection(input: $input) {\n    __typename\n    ... on RemoveConnectionPayload { removedConnectionId }\n    ... on Error { code message }\n  }\n}": typeof types.RemoveDocument,
 };
 const documents: Documents = {
@@ -37,6 +38,7 @@ const documents: Documents = {
     "mutation ResetMany($input: ResetConnectionsInput!) {\n  resetConnections(input: $input) {\n    __typename\n    ... on ResetConnectionsPayload { connections { id status requiredAction } }\n    ... on Error { code message }\n  }\n}": types.ResetManyDocument,
     "mutation UpdateLink($input: CreateUpdateLinkTokenInput!) {\n  createUpdateLinkToken(input: $input) {\n    __typename\n    ... on CreateUpdateLinkTokenPayload { linkToken { provider mode token expiresAt } connection { id status } }\n    ... on Error { code message }\n  }\n}": types.UpdateLinkDocument,
     "mutation Refresh($input: RefreshConnectionInput!) {\n  refreshConnection(input: $input) {\n    __typename\n    ... on RefreshConnectionPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n    ... on ProviderError { provider providerCode retryAfterSeconds requestId }\n  }\n}": types.RefreshDocument,
+    "mutation CompleteUpdate($input: CompleteUpdateLinkInput!) {\n  completeUpdateLink(input: $input) {\n    __typename\n    ... on CompleteUpdateLinkPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n  }\n}": types.CompleteUpdateDocument,
     "mutation Remove($input: RemoveConnectionInput!) {\n  removeConnection(input: $input) {\n    __typename\n    ... on RemoveConnectionPayload { removedConnectionId }\n    ... on Error { code message }\n  }\n}": types.RemoveDocument,
 };
 
@@ -94,6 +96,10 @@ export function graphql(source: "mutation UpdateLink($input: CreateUpdateLinkTok
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation Refresh($input: RefreshConnectionInput!) {\n  refreshConnection(input: $input) {\n    __typename\n    ... on RefreshConnectionPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n    ... on ProviderError { provider providerCode retryAfterSeconds requestId }\n  }\n}"): (typeof documents)["mutation Refresh($input: RefreshConnectionInput!) {\n  refreshConnection(input: $input) {\n    __typename\n    ... on RefreshConnectionPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n    ... on ProviderError { provider providerCode retryAfterSeconds requestId }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CompleteUpdate($input: CompleteUpdateLinkInput!) {\n  completeUpdateLink(input: $input) {\n    __typename\n    ... on CompleteUpdateLinkPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n  }\n}"): (typeof documents)["mutation CompleteUpdate($input: CompleteUpdateLinkInput!) {\n  completeUpdateLink(input: $input) {\n    __typename\n    ... on CompleteUpdateLinkPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

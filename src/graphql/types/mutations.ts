@@ -165,6 +165,21 @@ builder.mutationField('refreshConnection', (t) =>
   }),
 );
 
+const CompleteUpdateLinkInput = builder.inputType('CompleteUpdateLinkInput', { fields: (t) => ({ connectionId: t.id({ required: true }) }) });
+const CompleteUpdateLinkPayload = ConnectionPayload('CompleteUpdateLinkPayload');
+
+builder.mutationField('completeUpdateLink', (t) =>
+  t.field({
+    type: CompleteUpdateLinkPayload,
+    description:
+      "Call when the provider's widget reports success in update mode (no token exchange). Ends an announced expiry (EXPIRING) and re-reads the status from the provider.",
+    args: { input: t.arg({ type: CompleteUpdateLinkInput, required: true }) },
+    nullable: false,
+    errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'CompleteUpdateLinkResult' } },
+    resolve: async (_r, { input }, ctx) => ({ connection: await ctx.service.completeUpdateLink(ctx.caller, internalId(input.connectionId)) }),
+  }),
+);
+
 const RemoveConnectionInput = builder.inputType('RemoveConnectionInput', { fields: (t) => ({ connectionId: t.id({ required: true }) }) });
 const RemoveConnectionPayload = payloadType<{ removedConnectionId: string }>('RemoveConnectionPayload', (t) => ({
   removedConnectionId: t.id({ resolve: (p) => p.removedConnectionId }),
