@@ -321,7 +321,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         redirectUri,
         androidPackageName: checkAndroidPackageName(input.androidPackageName),
         language: checkLanguage(input.language),
-        countryCodes: checkCountryCodes(input.countryCodes),
+        countryCodes: checkCountryCodes(input.countryCodes, adapter.countryCodes),
         webhookUrl: webhookUrl(input.provider),
       };
       const token = await providerCall(input.provider, (a) => a.createLinkToken(params));

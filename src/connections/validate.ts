@@ -27,10 +27,14 @@ export function checkLanguage(value: string | null | undefined): string {
   return value;
 }
 
-export function checkCountryCodes(value: readonly string[] | null | undefined): string[] {
+export function checkCountryCodes(value: readonly string[] | null | undefined, allowed: readonly string[]): string[] {
   if (value === null || value === undefined || value.length === 0) return ['US'];
   if (value.length > 30 || !value.every((c) => /^[A-Z]{2}$/.test(c))) {
     throw new InvalidInputError('countryCodes must be ISO-3166-1 alpha-2 codes such as "US".', 'countryCodes');
+  }
+  const unsupported = value.filter((c) => !allowed.includes(c));
+  if (unsupported.length) {
+    throw new InvalidInputError(`Country code(s) this provider does not support: ${unsupported.join(', ')} (supported: ${allowed.join(', ')}).`, 'countryCodes');
   }
   return [...new Set(value)];
 }

@@ -20,6 +20,8 @@ export interface ProviderAdapterV1 {
   readonly sandbox: boolean;
   /** Product names accepted by createLinkToken, checked by the gateway before any call. */
   readonly products: readonly string[];
+  /** ISO-3166-1 alpha-2 codes the provider accepts for link sessions, checked by the gateway. */
+  readonly countryCodes: readonly string[];
   /** The provider needs a redirect URI on every link session (the gateway then uses LINK_REDIRECT_URI). */
   readonly requiresRedirectUri: boolean;
 

@@ -64,6 +64,8 @@ describe('input the gateway judges itself: INVALID_INPUT before any provider cal
     [{ provider: 'PLAID', products: ['auth'], redirectUri: 'javascript:alert(1)' }, 'redirectUri'],
     [{ provider: 'PLAID', products: ['auth'], redirectUri: '/relative' }, 'redirectUri'],
     [{ provider: 'PLAID', products: ['auth'], countryCodes: ['usa'] }, 'countryCodes'],
+    [{ provider: 'PLAID', products: ['auth'], countryCodes: ['US', 'JP'] }, 'countryCodes'],
+    [{ provider: 'MONEYKIT', products: ['transactions'], countryCodes: ['DE'] }, 'countryCodes'],
     [{ provider: 'PLAID', products: ['auth'], language: 'english!' }, 'language'],
     [{ provider: 'PLAID', products: ['auth'], androidPackageName: 'not a package' }, 'androidPackageName'],
   ])('createLinkToken %j -> InvalidInputError on %s', async (input, field) => {

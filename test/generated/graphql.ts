@@ -17,6 +17,7 @@ export type ConnectionAction =
 
 export type ConnectionFilter = {
   provider?: Provider | null | undefined;
+  /** Matches the stored status; nodes re-read for freshness in the same request show the status just read. */
   status?: Array<ConnectionStatus> | null | undefined;
   /** Admin only. */
   userId?: string | null | undefined;

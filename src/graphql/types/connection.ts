@@ -53,7 +53,7 @@ export function connectionIdFrom(globalId: string): string | null {
 
 const ConnectionFilterInput = builder.inputType('ConnectionFilter', {
   fields: (t) => ({
-    status: t.field({ type: [ConnectionStatusEnum], required: false }),
+    status: t.field({ type: [ConnectionStatusEnum], required: false, description: 'Matches the stored status; nodes re-read for freshness in the same request show the status just read.' }),
     provider: t.field({ type: ProviderEnum, required: false }),
     userId: t.string({ required: false, description: 'Admin only.' }),
   }),

@@ -220,6 +220,7 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
     sandbox,
     products: MONEYKIT_PRODUCTS,
     // redirect_uri is a required field of POST /link-session.
+    countryCodes: MONEYKIT_COUNTRIES,
     requiresRedirectUri: true,
 
     async createLinkToken(input: CreateLinkTokenParams): Promise<LinkTokenInfo> {

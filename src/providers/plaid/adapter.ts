@@ -262,6 +262,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     sandbox: settings.env === 'sandbox',
     products: PLAID_LINK_PRODUCTS,
     // Plaid needs redirect_uri only for OAuth in a browser, and only allow-listed ones.
+    countryCodes: PLAID_COUNTRY_CODES,
     requiresRedirectUri: false,
 
     async createLinkToken(p) {
