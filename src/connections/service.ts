@@ -395,7 +395,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         redirectUri: checkRedirectUri(input.redirectUri) ?? (adapter.requiresRedirectUri ? deps.linkRedirectUri : null),
         androidPackageName: checkAndroidPackageName(input.androidPackageName),
         language: checkLanguage(input.language),
-        countryCodes: ['US'],
+        countryCodes: null,
         accountSelectionEnabled: input.accountSelectionEnabled ?? null,
         webhookUrl: webhookUrl(r.provider),
       };

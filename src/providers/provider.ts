@@ -76,7 +76,8 @@ export interface CreateUpdateLinkTokenParams {
   redirectUri: string | null;
   androidPackageName: string | null;
   language: string;
-  countryCodes: string[];
+  /** null: the connection's own countries (the adapter knows them from the item or link). */
+  countryCodes: string[] | null;
   accountSelectionEnabled: boolean | null;
   webhookUrl: string;
 }

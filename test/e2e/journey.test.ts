@@ -174,3 +174,18 @@ describe('exchanging a token for a connection that already exists', () => {
     expect((await h.gql(dave, REFRESH, { input: { connectionId: conn.id } })).body.data.refreshConnection.connection.status).toBe('CONNECTED');
   });
 });
+
+describe('update mode for a non-US item', () => {
+  it("sends the item's own country codes to Plaid", async () => {
+    const fay = await h.token('fay-uk');
+    const lt = (await h.gql(fay, CREATE_LINK_TOKEN, { input: { provider: 'PLAID', products: ['transactions'], countryCodes: ['GB'] } })).body.data.createLinkToken.linkToken.token;
+    const pt = h.plaid.completeLink(lt, { institutionId: 'ins_117650' }).public_token;
+    const conn = (await h.gql(fay, EXCHANGE, { input: { provider: 'PLAID', publicToken: pt } })).body.data.exchangePublicToken.connection;
+    const upd = (await h.gql(fay, UPDATE_LINK, { input: { connectionId: conn.id } })).body.data.createUpdateLinkToken;
+    expect(upd.__typename).toBe('CreateUpdateLinkTokenPayload');
+    const calls = h.plaid.requests.filter((r) => r.path === '/link/token/create');
+    const body = calls[calls.length - 1]!.body as { country_codes: string[]; access_token?: string };
+    expect(body.access_token).toBeTruthy();
+    expect(body.country_codes).toEqual(['GB']);
+  });
+});

@@ -86,7 +86,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
   });
   const clientName = (settings.clientName ?? 'Aggregator Gateway').slice(0, 30);
   const institutionTtlMs = settings.institutionTtlMs ?? 60 * 60 * 1000;
-  const institutions = new Map<string, { at: number; value: Promise<InstitutionInfo | null> }>();
+  const institutions = new Map<string, { at: number; value: Promise<(InstitutionInfo & { countryCodes: string[] }) | null> }>();
 
   /** One Plaid call: POST JSON with the keys in headers, typed errors out, zod-checked body in. */
   async function call<S extends z.ZodType>(path: string, body: Record<string, unknown>, schema: S, idempotent: boolean): Promise<z.infer<S>> {
@@ -162,7 +162,8 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     return ref.credential;
   }
 
-  function getInstitution(id: string): Promise<InstitutionInfo | null> {
+  type KnownInstitution = InstitutionInfo & { countryCodes: string[] };
+  function getInstitution(id: string): Promise<KnownInstitution | null> {
     const hit = institutions.get(id);
     if (hit && Date.now() - hit.at < institutionTtlMs) return hit.value;
     const value = call(
@@ -176,6 +177,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
         name: r.institution.name ?? null,
         logoUrl: r.institution.logo ? `data:image/png;base64,${r.institution.logo}` : null,
         primaryColor: r.institution.primary_color ?? null,
+        countryCodes: r.institution.country_codes ?? [],
       }),
       () => {
         // Institution details are decoration: a failure must not fail the connection read.
@@ -219,7 +221,10 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     const fallbackInstitution: InstitutionInfo | null = item.institution_id
       ? { id: item.institution_id, name: item.institution_name ?? null, logoUrl: null, primaryColor: null }
       : null;
-    const institution = item.institution_id ? ((await getInstitution(item.institution_id)) ?? fallbackInstitution) : null;
+    const known = item.institution_id ? await getInstitution(item.institution_id) : null;
+    const institution: InstitutionInfo | null = known
+      ? { id: known.id, name: known.name, logoUrl: known.logoUrl, primaryColor: known.primaryColor }
+      : fallbackInstitution;
     const lastSync = r.status?.transactions?.last_successful_update ?? r.status?.investments?.last_successful_update ?? null;
     return {
       status: plaidItemStatus(item.error),
@@ -236,8 +241,16 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     await call('/sandbox/item/reset_login', { access_token: requireToken(ref) }, requestIdOnly, true);
   }
 
+  /** The countries of the item's institution that Plaid accepts on link tokens; ["US"] when unknown. */
+  async function itemCountries(ref: ConnectionRef): Promise<string[]> {
+    const r = await call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true);
+    const inst = r.item.institution_id ? await getInstitution(r.item.institution_id) : null;
+    const codes = (inst?.countryCodes ?? []).filter((c) => (PLAID_COUNTRY_CODES as readonly string[]).includes(c));
+    return codes.length ? codes : ['US'];
+  }
+
   /** The /link/token/create fields both modes share. Plaid ignores `webhook` in update mode; sent anyway. */
-  function linkTokenBody(p: CreateLinkTokenParams | CreateUpdateLinkTokenParams): Record<string, unknown> {
+  function linkTokenBody(p: (CreateLinkTokenParams | CreateUpdateLinkTokenParams) & { countryCodes: string[] }): Record<string, unknown> {
     const body: Record<string, unknown> = {
       client_name: clientName,
       language: p.language,
@@ -272,8 +285,10 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     },
 
     async createUpdateLinkToken(p) {
-      // Update mode: the item's access_token and no products (Plaid's update-mode rule).
-      const body: Record<string, unknown> = { ...linkTokenBody(p), access_token: requireToken(p.connection) };
+      // Update mode: the item's access_token and no products (Plaid's update-mode rule), and the
+      // item's own countries: a UK item relinked under ["US"] would be refused.
+      const countryCodes = p.countryCodes ?? (await itemCountries(p.connection));
+      const body: Record<string, unknown> = { ...linkTokenBody({ ...p, countryCodes }), access_token: requireToken(p.connection) };
       if (p.accountSelectionEnabled !== null) body.update = { account_selection_enabled: p.accountSelectionEnabled };
       return linkToken('UPDATE', await call('/link/token/create', body, linkTokenCreateResponse, false));
     },

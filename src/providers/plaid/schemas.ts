@@ -52,6 +52,7 @@ export const institutionGetResponse = z.looseObject({
     name: z.string().nullish(),
     logo: z.string().nullish(),
     primary_color: z.string().nullish(),
+    country_codes: z.array(z.string()).nullish(),
   }),
   request_id: z.string(),
 });
