@@ -11,9 +11,9 @@ import { startMoneyKitEmulator, type MoneyKitEmulator } from '../../src/emulator
 import { startPlaidEmulator, type PlaidEmulator } from '../../src/emulators/plaid/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createTokenCipher, openPgliteStore, openPostgresStore, type SqlConnectionStore } from '../../src/store/index.js';
-import { eventually } from '../helpers/harness.js';
+import { eventually, gqlClient } from '../helpers/harness.js';
 import { linkConnection, subscribeSse, type SseSubscription } from '../webhooks/helpers.js';
-import { CONNECTION_FIELDS, GET } from './operations.js';
+import { GET } from './operations.js';
 
 /**
  * Two gateway instances (two buildApp()s, each with its own pair of ioredis clients) sharing one
@@ -105,15 +105,7 @@ describe.skipIf(!REDIS_URL)('two instances over Redis', () => {
     await moneykit?.close();
   });
 
-  const gql = (app: App) => async (token: string | null, query: string, variables?: Record<string, unknown>) => {
-    const res = await app.gateway.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      // operations.ts keeps the shared fragment separate (codegen); append it as the harness does.
-      body: JSON.stringify({ query: query.includes('...ConnectionFields') ? `${query}\n${CONNECTION_FIELDS}` : query, variables }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const gql = (app: App) => gqlClient(app);
   /** Redis itself reports the subscriber: the instance's SUBSCRIBE has reached the server. */
   const redisSubscribers = async () => {
     const [, n] = (await probe.pubsub('NUMSUB', `${prefix}connectionUpdated`)) as [string, number];

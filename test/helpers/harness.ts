@@ -1,3 +1,5 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +26,8 @@ export interface Harness {
   logs: string[];
   secrets: string[];
   token(sub: string, opts?: { scope?: string; expiresIn?: string | number }): Promise<string>;
-  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] } }>;
+  /** A typed document (test/generated) gives typed data; a string gives `any`. */
+  gql: ReturnType<typeof gqlClient>;
   close(): Promise<void>;
 }
 
@@ -76,14 +79,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     logs,
     secrets: [plaidCreds.secret, mkCreds.clientSecret, jwtSecret],
     token: (sub, o = {}) => signDemoToken(jwtSecret, { sub, ...(o.scope ? { scope: o.scope } : {}), expiresIn: o.expiresIn ?? '1h' }),
-    async gql(token, query, variables) {
-      const res = await app.gateway.fetch('http://gateway.test/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query: withFragments(query), variables }),
-      });
-      return { status: res.status, body: (await res.json()) as any };
-    },
+    gql: gqlClient(app),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -93,6 +89,28 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await moneykit.close();
     },
   };
+}
+
+/** GraphQL over the gateway's fetch handler; a typed document (test/generated) gives typed data. */
+export function gqlClient(app: Pick<App, 'gateway'>) {
+  return async function gql<T = any, V = Record<string, unknown>>(
+    token: string | null,
+    query: string | TypedDocumentNode<T, V>,
+    variables?: V,
+  ): Promise<{ status: number; body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] } }> {
+    const res = await app.gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query: typeof query === 'string' ? withFragments(query) : print(query), variables }),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+}
+
+/** Narrow a result union to the member the test expects, failing with what came instead. */
+export function member<T extends { __typename: string }, K extends T['__typename']>(value: T | null | undefined, typename: K): Extract<T, { __typename: K }> {
+  if (value?.__typename !== typename) throw new Error(`expected ${typename}, got ${JSON.stringify(value)}`);
+  return value as Extract<T, { __typename: K }>;
 }
 
 /** Append the shared fragment when an operation spreads it (operations.ts keeps documents plain for codegen). */
