@@ -18,7 +18,7 @@ import {
   type ConnectionStore,
   type ListCursor,
 } from '../store/store.js';
-import type { VerifiedWebhook, WebhookEffect } from '../webhooks/types.js';
+import { webhookEffectSchema, type VerifiedWebhook, type WebhookEffect } from '../webhooks/types.js';
 import {
   fromProviderFailure,
   InvalidInputError,
@@ -131,11 +131,11 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     const found = await store.getConnectionWithCredential(id);
     if (!found || !visibleTo(caller, found.record)) throw new NotFoundError();
     const r = found.record;
-    return { r, ref: { providerConnectionId: r.providerConnectionId, credential: found.credential, providerUserId: r.providerUserId } };
+    return { r, ref: { providerConnectionId: r.providerConnectionId, credential: found.credential, providerUserId: r.providerUserId, institutionId: r.institution?.id ?? null } };
   }
 
   async function refOf(r: ConnectionRecord): Promise<ConnectionRef> {
-    return { providerConnectionId: r.providerConnectionId, credential: await store.getCredential(r.id), providerUserId: r.providerUserId };
+    return { providerConnectionId: r.providerConnectionId, credential: await store.getCredential(r.id), providerUserId: r.providerUserId, institutionId: r.institution?.id ?? null };
   }
 
   /** The status a connection shows: a healthy one with an announced end of access is EXPIRING. */
@@ -252,6 +252,28 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     return record;
   }
 
+  /**
+   * Webhooks that arrived for this provider connection before it was stored (they race the
+   * exchange) are applied now, oldest first; those older than the exchange's own read are stale.
+   */
+  async function applyHeldEvents(r: ConnectionRecord, readStartedAt: Date): Promise<ConnectionRecord> {
+    const held = await store.listWebhookEvents({ provider: r.provider, providerConnectionId: r.providerConnectionId, outcome: 'unknown_connection', limit: 100 });
+    let current = r;
+    for (const e of held.reverse()) {
+      const effect = webhookEffectSchema.safeParse(e.effect);
+      let outcome = 'unchanged';
+      if (!effect.success) outcome = 'recorded';
+      else if (e.occurredAt && e.occurredAt.getTime() < readStartedAt.getTime() - READ_ORDER_SLACK_MS) outcome = 'stale';
+      else {
+        const res = await applyState(current.id, patchFromEffect(effect.data), { kind: 'webhook', occurredAt: e.occurredAt }, current);
+        if (res.record) current = res.record;
+        outcome = res.stale ? 'stale' : res.changed ? 'applied' : 'unchanged';
+      }
+      await store.setWebhookOutcome(e.id, outcome);
+    }
+    return current;
+  }
+
   function isStale(r: ConnectionRecord): boolean {
     return now().getTime() - r.stateRefreshedAt.getTime() > deps.statusMaxAgeSeconds * 1000;
   }
@@ -353,7 +375,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           credential: result.credential,
         });
         events.publish(record);
-        return record;
+        return await applyHeldEvents(record, exchangeStartedAt);
       } catch (e) {
         if (e instanceof DuplicateConnectionError) {
           // The same connection exchanged again (e.g. a retried request): answer with the state the
@@ -487,6 +509,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         providerConnectionId: w.providerConnectionId,
         occurredAt: w.occurredAt,
         payload: w.payload,
+        effect: w.effect,
       });
       let event = recorded;
       if (!event) {

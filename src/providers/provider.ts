@@ -55,6 +55,8 @@ export interface ConnectionRef {
   credential: string | null;
   /** The provider's own user id, when the connection was made under one (Plaid user_id). */
   providerUserId?: string | null;
+  /** The institution as last read, when known (saves the adapter a read). */
+  institutionId?: string | null;
 }
 
 export interface CreateLinkTokenParams {

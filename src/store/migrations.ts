@@ -68,6 +68,16 @@ export const MIGRATIONS: readonly Migration[] = [
         )`.execute(db);
     },
   },
+  {
+    version: 2,
+    name: 'webhook events keep their normalized effect',
+    async up(db) {
+      // A delivery for a connection not stored yet (it races the token exchange) is applied
+      // once the connection exists; the effect is what the verified delivery asked for.
+      await sql`alter table webhook_events add column effect jsonb`.execute(db);
+      await sql`create index webhook_events_held on webhook_events (provider, provider_connection_id) where outcome = 'unknown_connection'`.execute(db);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -37,6 +37,7 @@ export interface WebhookEventsTable {
   occurred_at: Date | null;
   received_at: ColumnType<Date, Date | undefined, never>;
   payload: ColumnType<unknown, string, never>;
+  effect: ColumnType<unknown, string | null | undefined, never>;
   outcome: string | null;
 }
 

@@ -85,6 +85,7 @@ const webhookRow = z.object({
   occurred_at: z.date().nullable(),
   received_at: z.date(),
   payload: z.unknown(),
+  effect: z.unknown().optional(),
   outcome: z.string().nullable(),
 });
 
@@ -126,6 +127,7 @@ const webhookInput = z.object({
   providerConnectionId: z.string().nullable(),
   occurredAt: optDate,
   payload: z.unknown(),
+  effect: z.unknown().optional(),
 });
 
 const CONNECTION_COLUMNS = [
@@ -169,6 +171,7 @@ function toWebhookRecord(row: unknown): WebhookEventRecord {
     occurredAt: r.occurred_at,
     receivedAt: r.received_at,
     payload: r.payload,
+    effect: r.effect ?? null,
     outcome: r.outcome,
   };
 }
@@ -374,6 +377,7 @@ export function createSqlStore(
           provider_connection_id: e.providerConnectionId,
           occurred_at: e.occurredAt,
           payload: JSON.stringify(e.payload ?? null),
+          effect: json(e.effect),
           outcome: null,
         })
         // Matches the partial unique index; keyless deliveries never conflict.
@@ -394,6 +398,7 @@ export function createSqlStore(
       if (filter.provider !== undefined) q = q.where('provider', '=', providerName.parse(filter.provider));
       if (filter.providerConnectionId !== undefined) q = q.where('provider_connection_id', '=', filter.providerConnectionId);
       if (filter.dedupeKey !== undefined) q = q.where('dedupe_key', '=', filter.dedupeKey);
+      if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome);
       const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
       return rows.map(toWebhookRecord);
     },

@@ -93,6 +93,8 @@ export interface WebhookEventInput {
   occurredAt: Date | null;
   /** The verified raw body, parsed. Never contains provider secrets. */
   payload: unknown;
+  /** What the delivery asks of the connection, in the normalized model (JSON); opaque to the store. */
+  effect?: unknown;
 }
 
 export interface WebhookEventRecord extends WebhookEventInput {
@@ -153,7 +155,8 @@ export interface ConnectionStore extends ProviderUserStore {
    */
   recordWebhookEvent(e: WebhookEventInput): Promise<WebhookEventRecord | null>;
   setWebhookOutcome(id: string, outcome: string): Promise<void>;
-  listWebhookEvents(filter: { provider?: ProviderName; providerConnectionId?: string; dedupeKey?: string; limit?: number }): Promise<WebhookEventRecord[]>;
+  /** Newest first. */
+  listWebhookEvents(filter: { provider?: ProviderName; providerConnectionId?: string; dedupeKey?: string; outcome?: string; limit?: number }): Promise<WebhookEventRecord[]>;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { ConnectionErrorInfo, ConnectionStatus, ProviderName } from '../domain/connection.js';
+import { z } from 'zod';
+import { CONNECTION_STATUSES, type ConnectionErrorInfo, type ConnectionStatus, type ProviderName } from '../domain/connection.js';
 
 /** What a verified webhook asks the connections service to do. */
 export type WebhookEffect =
@@ -10,6 +11,20 @@ export type WebhookEffect =
   | { kind: 'repaired' }
   /** Recorded only. */
   | { kind: 'none' };
+
+/** A WebhookEffect read back from JSON (the event log keeps it; dates travel as ISO strings). */
+export const webhookEffectSchema: z.ZodType<WebhookEffect> = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('state'),
+    status: z.enum(CONNECTION_STATUSES),
+    error: z
+      .object({ providerCode: z.string(), providerType: z.string().nullable(), message: z.string(), displayMessage: z.string().nullable() })
+      .nullable(),
+  }),
+  z.object({ kind: z.literal('expiring'), until: z.coerce.date() }),
+  z.object({ kind: z.literal('repaired') }),
+  z.object({ kind: z.literal('none') }),
+]);
 
 /** A webhook whose signature, age and body hash were verified, parsed into the normalized model. */
 export interface VerifiedWebhook {

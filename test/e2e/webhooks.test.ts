@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 import { eventsFor, linkConnection, postWebhook, settledEvents } from '../webhooks/helpers.js';
-import { COMPLETE_UPDATE, GET, REFRESH, RESET, UPDATE_LINK } from './operations.js';
+import { COMPLETE_UPDATE, CREATE_LINK_TOKEN, EXCHANGE, GET, REFRESH, RESET, UPDATE_LINK } from './operations.js';
 
 /**
  * Real signed deliveries: the emulators sign with their own keys and POST to the gateway's
@@ -248,5 +248,26 @@ describe('MoneyKit webhooks through the emulator', () => {
     for (const s of h.secrets) expect(h.logs.join('\n')).not.toContain(s);
     const g = await h.gql(alice, GET, { id: c.id });
     expect(g.body.data.connection.status).toBe('CONNECTED');
+  });
+});
+
+describe('a webhook that races the token exchange', () => {
+  it('is held until the connection is stored, then applied (or found stale against the exchange read)', async () => {
+    const bea = await h.token('bea-race');
+    const lt = (await h.gql(bea, CREATE_LINK_TOKEN, { input: { provider: 'MONEYKIT', products: ['transactions'] } })).body.data.createLinkToken.linkToken.token;
+    const { link_id: linkId, exchangeable_token: token } = h.moneykit.completeConnect(lt);
+    const old = await h.moneykit.sendWebhook(linkId, {
+      webhook_event: 'link.state_changed', state: 'error', error: 'institution_error', webhook_timestamp: new Date(Date.now() - 10_000).toISOString(),
+    });
+    const later = await h.moneykit.sendWebhook(linkId, {
+      webhook_event: 'link.state_changed', state: 'error', error: 'auth_expired', webhook_timestamp: new Date(Date.now() + 5_000).toISOString(),
+    });
+    expect([old?.status, later?.status]).toEqual([200, 200]);
+    expect((await eventsFor(h, 'MONEYKIT', linkId)).map((e) => e.outcome)).toEqual(['unknown_connection', 'unknown_connection']);
+
+    const conn = (await h.gql(bea, EXCHANGE, { input: { provider: 'MONEYKIT', publicToken: token } })).body.data.exchangePublicToken.connection;
+    expect(conn).toMatchObject({ status: 'LOGIN_REQUIRED', error: { providerCode: 'auth_expired' } });
+    const outcomes = (await eventsFor(h, 'MONEYKIT', linkId)).map((e) => [e.payload && (e.payload as { error?: string }).error, e.outcome]);
+    expect(outcomes).toEqual(expect.arrayContaining([['institution_error', 'stale'], ['auth_expired', 'applied']]));
   });
 });

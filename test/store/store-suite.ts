@@ -392,6 +392,15 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         const byKey = await store.listWebhookEvents({ provider: 'MONEYKIT', dedupeKey: key });
         expect(byKey.map((e) => e.id)).toEqual([first!.id]);
         expect(await store.listWebhookEvents({ provider: 'MONEYKIT', dedupeKey: `missing-${randomUUID()}` })).toEqual([]);
+        // The normalized effect is kept (JSON), and events can be found by outcome.
+        const held = await store.recordWebhookEvent({
+          provider: 'MONEYKIT', dedupeKey: null, eventType: 'link.state_changed', providerConnectionId: conn, occurredAt: null,
+          payload: {}, effect: { kind: 'expiring', until: new Date('2030-01-01T00:00:00.000Z') },
+        });
+        expect(held!.effect).toEqual({ kind: 'expiring', until: '2030-01-01T00:00:00.000Z' });
+        await store.setWebhookOutcome(held!.id, 'unknown_connection');
+        const found = await store.listWebhookEvents({ providerConnectionId: conn, outcome: 'unknown_connection' });
+        expect(found.map((e) => e.id)).toEqual([held!.id]);
         // The same key from another provider is a different event.
         expect(await store.recordWebhookEvent({ ...first!, provider: 'PLAID' })).not.toBeNull();
         const plaid = { provider: 'PLAID' as const, dedupeKey: null, eventType: 'ITEM.ERROR', providerConnectionId: conn, occurredAt: null, payload: ['raw', 1] };

@@ -243,8 +243,9 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
 
   /** The countries of the item's institution that Plaid accepts on link tokens; ["US"] when unknown. */
   async function itemCountries(ref: ConnectionRef): Promise<string[]> {
-    const r = await call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true);
-    const inst = r.item.institution_id ? await getInstitution(r.item.institution_id) : null;
+    const institutionId =
+      ref.institutionId ?? (await call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true)).item.institution_id;
+    const inst = institutionId ? await getInstitution(institutionId) : null;
     const codes = (inst?.countryCodes ?? []).filter((c) => (PLAID_COUNTRY_CODES as readonly string[]).includes(c));
     return codes.length ? codes : ['US'];
   }
