@@ -10,9 +10,9 @@ import { createGateway } from './gateway.js';
 import { createMetrics, instrumentAdapter } from './metrics.js';
 import { createProviderTransport, type ProviderTransport } from './providers/http.js';
 import { setUnknownCodeReporter } from './providers/normalize.js';
-import { createMoneyKitAdapter } from './providers/moneykit/index.js';
+import { createMoneyKitAdapter, MONEYKIT_DEFAULT_BASE_URL } from './providers/moneykit/index.js';
 import { createMoneyKitWebhookVerifier } from './providers/moneykit/webhook.js';
-import { createPlaidAdapter } from './providers/plaid/index.js';
+import { createPlaidAdapter, PLAID_HOSTS } from './providers/plaid/index.js';
 import { createPlaidWebhookVerifier } from './providers/plaid/webhook.js';
 import type { ProviderAdapterV1 } from './providers/provider.js';
 import { createTokenCipher, loadOrCreateKeyFile, openStore } from './store/index.js';
@@ -25,9 +25,6 @@ export interface AppOverrides {
   store?: ConnectionStore;
   /** Cross-instance event target (Redis); in-process when absent. */
   eventTarget?: EventTarget;
-  /** Closed with the app (Redis clients, ...). */
-  onClose?: () => Promise<void>;
-  readyChecks?: Record<string, () => Promise<void>>;
   /** Redis pub/sub channel prefix (default aggregator-gateway:); tests use one per run. */
   redisChannelPrefix?: string;
 }
@@ -73,11 +70,11 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     const p = config.plaid;
     const baseUrl = p.baseUrl ?? undefined;
     adapters.PLAID = instrumentAdapter(createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, maxConcurrency: config.providerConcurrency, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) }), 'PLAID', metrics);
-    verifiers.PLAID = createPlaidWebhookVerifier({ baseUrl: baseUrl ?? (p.env === 'sandbox' ? 'https://sandbox.plaid.com' : 'https://production.plaid.com'), clientId: p.clientId, secret: p.secret });
+    verifiers.PLAID = createPlaidWebhookVerifier({ baseUrl: baseUrl ?? PLAID_HOSTS[p.env], clientId: p.clientId, secret: p.secret });
   }
   if (config.moneykit) {
     const m = config.moneykit;
-    const baseUrl = m.baseUrl ?? 'https://api.moneykit.com';
+    const baseUrl = m.baseUrl ?? MONEYKIT_DEFAULT_BASE_URL;
     adapters.MONEYKIT = instrumentAdapter(createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, maxConcurrency: config.providerConcurrency, ...providerHttp('MONEYKIT') }), 'MONEYKIT', metrics);
     verifiers.MONEYKIT = createMoneyKitWebhookVerifier({ baseUrl, clientId: m.clientId });
   }
@@ -94,7 +91,7 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     logger.info({ redis: redactRedisUrl(config.redisUrl) }, 'connection events via Redis');
   }
   const events = createConnectionEvents(overrides.eventTarget ?? redis?.eventTarget);
-  const readyChecks = { ...(redis ? { redis: () => redis.check() } : {}), ...overrides.readyChecks };
+  const readyChecks: Record<string, () => Promise<void>> = redis ? { redis: () => redis.check() } : {};
   const service = createConnectionService({
     store,
     adapters,
@@ -129,7 +126,6 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     async close() {
       await Promise.allSettled([...Object.values(adapters), ...Object.values(verifiers)].map((a) => a.close()));
       await Promise.allSettled(transports.map((t) => t.close()));
-      await overrides.onClose?.();
       await redis?.close();
       if (ownStore) await store.close();
     },
