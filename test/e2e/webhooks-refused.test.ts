@@ -2,8 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { eventsFor, linkConnection } from '../webhooks/helpers.js';
 
-// When the provider's key endpoint fails, a genuine delivery is not a forgery: 503 (redeliver),
-// nothing recorded, nothing counted as a verification failure; the redelivery then succeeds.
+// Genuine deliveries the gateway refuses: while the provider's key endpoint fails (503: not a
+// forgery, redeliver later) and when the signature is older than five minutes (401). Neither
+// records nor changes anything.
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ env: { STATUS_MAX_AGE_SECONDS: '3600' } });
@@ -34,4 +35,21 @@ it('a key fetch failure answers 503 and changes nothing, also while the failed k
   });
   expect(again.status).toBe(503);
   expect((await h.store.getConnections([c.internalId]))[0]!.status).toBe('CONNECTED');
+});
+
+it('a genuinely signed Plaid delivery older than 5 minutes is refused (401) and changes nothing', async () => {
+  let skewMs = 0;
+  const old = await startHarness({ env: { STATUS_MAX_AGE_SECONDS: '3600' }, plaidNow: () => Date.now() - skewMs });
+  try {
+    const bob = await old.token('bob-stale');
+    const c = await linkConnection(old, bob, 'PLAID');
+    skewMs = 6 * 60_000; // the emulator now signs with an iat six minutes in the past
+    old.plaid.setItemError(c.providerConnectionId, { error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED' }, { webhook: true });
+    const d = await old.plaid.waitForWebhook((x) => x.itemId === c.providerConnectionId && x.webhookCode === 'ERROR');
+    expect(d.status).toBe(401);
+    expect(await eventsFor(old, 'PLAID', c.providerConnectionId)).toHaveLength(0);
+    expect((await old.store.getConnections([c.internalId]))[0]!.status).toBe('CONNECTED');
+  } finally {
+    await old.close();
+  }
 });
