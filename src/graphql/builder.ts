@@ -4,6 +4,9 @@ import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { GraphQLContext } from './context.js';
 
+/** Types with Relay nodes (node(id:) resolves these). */
+const NODE_TYPES = new Set(['Connection']);
+
 /** Plugins and global options only; types live in ./types, one file each. */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
@@ -20,6 +23,10 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     nodesQueryOptions: false,
+    // A well-formed id of a type that has no nodes is simply absent, like a missing connection.
+    nodeQueryOptions: {
+      resolve: (_root, { id }, _ctx, _info, resolveNode) => (NODE_TYPES.has(id.typename) ? resolveNode(id) : null),
+    },
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
     decodeGlobalID: (globalID: string) => decodeId(globalID),

@@ -52,7 +52,10 @@ describe('input the gateway judges itself: INVALID_INPUT before any provider cal
       expect(r.body.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
     }
     // A well-formed id of another type is simply absent.
-    expect((await gql(GET, { id: Buffer.from('Institution:00000000-0000-4000-8000-000000000000').toString('base64') })).body.data.connection).toBeNull();
+    const otherType = Buffer.from('Institution:00000000-0000-4000-8000-000000000000').toString('base64');
+    expect((await gql(GET, { id: otherType })).body.data.connection).toBeNull();
+    const node = await gql(NODE, { id: otherType });
+    expect(node.body).toEqual({ data: { node: null } });
   });
 
   it.each([
