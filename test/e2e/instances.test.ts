@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
@@ -28,7 +29,8 @@ const prefix = `agw-test-${randomBytes(6).toString('hex')}:`;
 
 let plaid: PlaidEmulator;
 let moneykit: MoneyKitEmulator;
-let store: SqlConnectionStore;
+/** One store per instance on PostgreSQL (separate pools, as separate processes would have). */
+let stores: SqlConnectionStore[] = [];
 let dropSchema: (() => Promise<void>) | null = null;
 let server: Server;
 let one: App;
@@ -54,7 +56,7 @@ describe.skipIf(!REDIS_URL)('two instances over Redis', () => {
       await admin.end();
       const u = new URL(DATABASE_URL);
       u.searchParams.set('options', `-c search_path=${schema}`);
-      store = await openPostgresStore({ connectionString: u.toString(), cipher });
+      stores = [await openPostgresStore({ connectionString: u.toString(), cipher }), await openPostgresStore({ connectionString: u.toString(), cipher })];
       dropSchema = async () => {
         const c = new pg.Client({ connectionString: DATABASE_URL });
         await c.connect();
@@ -62,9 +64,11 @@ describe.skipIf(!REDIS_URL)('two instances over Redis', () => {
         await c.end();
       };
     } else {
-      store = await openPgliteStore({ dataDir: null, cipher });
+      const only = await openPgliteStore({ dataDir: null, cipher });
+      stores = [only, only];
     }
-    await store.migrate();
+    // Both instances start together: each migrates, the advisory lock lets exactly one apply.
+    await Promise.all(stores.map((st) => st.migrate()));
 
     server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -86,8 +90,8 @@ describe.skipIf(!REDIS_URL)('two instances over Redis', () => {
       LOG_LEVEL: 'warn',
     });
     const logger = createLogger('warn', { write: () => undefined });
-    one = await buildApp(config, logger, { store, redisChannelPrefix: prefix });
-    two = await buildApp(config, logger, { store, redisChannelPrefix: prefix });
+    one = await buildApp(config, logger, { store: stores[0]!, redisChannelPrefix: prefix });
+    two = await buildApp(config, logger, { store: stores[1]!, redisChannelPrefix: prefix });
     server.on('request', one.gateway);
     probe = new Redis(REDIS_URL!);
   });
@@ -98,7 +102,7 @@ describe.skipIf(!REDIS_URL)('two instances over Redis', () => {
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     await one?.close();
     await two?.close();
-    await store?.close();
+    await Promise.all([...new Set(stores)].map((st) => st.close()));
     await dropSchema?.();
     await probe?.quit();
     await plaid?.close();
@@ -111,6 +115,13 @@ describe.skipIf(!REDIS_URL)('two instances over Redis', () => {
     const [, n] = (await probe.pubsub('NUMSUB', `${prefix}connectionUpdated`)) as [string, number];
     return Number(n);
   };
+
+  it.runIf(DATABASE_URL)('migrations that two instances ran at once were applied exactly once', async () => {
+    const { rows } = await sql<{ version: number; n: number }>`select version, count(*)::int as n from schema_migrations group by version order by version`.execute(stores[0]!.db);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    expect(await stores[1]!.schemaVersion()).toBe(rows[rows.length - 1]!.version);
+  });
 
   it('both instances are ready with Redis', async () => {
     for (const app of [one, two]) {
