@@ -18,7 +18,8 @@ import { GET } from './operations.js';
 
 /**
  * Two gateway instances (two buildApp()s, each with its own pair of ioredis clients) sharing one
- * Redis and one store. Webhooks go to instance 1 (its PUBLIC_URL); subscribers sit on instance 2.
+ * Redis and one database (each its own PostgreSQL pool when TEST_DATABASE_URL is set). Webhooks go
+ * to instance 1 (its PUBLIC_URL); subscribers sit on instance 2.
  */
 const REDIS_URL = process.env.TEST_REDIS_URL;
 const DATABASE_URL = process.env.TEST_DATABASE_URL;
