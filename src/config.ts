@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LINK_COMPLETE_PATH } from './http-paths.js';
 
 /**
  * The only reader of process.env: one zod schema, one frozen object. Invalid configuration stops
@@ -164,7 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { clientId: e.MONEYKIT_CLIENT_ID!, clientSecret: e.MONEYKIT_CLIENT_SECRET!, env: e.MONEYKIT_ENV, baseUrl: e.MONEYKIT_BASE_URL ?? null }
       : null,
     demoMode,
-    linkRedirectUri: e.LINK_REDIRECT_URI ?? `${publicUrl}/link/complete`,
+    linkRedirectUri: e.LINK_REDIRECT_URI ?? `${publicUrl}${LINK_COMPLETE_PATH}`,
     statusMaxAgeSeconds: e.STATUS_MAX_AGE_SECONDS,
     logLevel: e.LOG_LEVEL,
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxTokens: e.MAX_QUERY_TOKENS },
@@ -196,6 +197,6 @@ export function withBoundPort(config: Readonly<Config>, port: number): Readonly<
     ...config,
     port,
     publicUrl,
-    linkRedirectUri: config.derivedUrls.linkRedirectUri ? `${publicUrl}/link/complete` : config.linkRedirectUri,
+    linkRedirectUri: config.derivedUrls.linkRedirectUri ? `${publicUrl}${LINK_COMPLETE_PATH}` : config.linkRedirectUri,
   });
 }

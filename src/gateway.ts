@@ -4,6 +4,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { AuthError, type Authenticator, type Caller } from './auth/auth.js';
 import type { ConnectionService } from './connections/service.js';
+import { LINK_COMPLETE_PATH, WEBHOOK_PATHS } from './http-paths.js';
 import type { ProviderName } from './domain/connection.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { csrfViolation, maxAliasesRule, maxDepthRule, readBodyLimited, withMaxTokens } from './graphql/limits.js';
@@ -40,8 +41,7 @@ interface ServerContext {
   route?: string;
 }
 
-const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', '/webhooks/plaid', '/webhooks/moneykit', '/link/complete']);
-const WEBHOOK_PROVIDER: Record<string, ProviderName> = { '/webhooks/plaid': 'PLAID', '/webhooks/moneykit': 'MONEYKIT' };
+const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', LINK_COMPLETE_PATH, ...Object.values(WEBHOOK_PATHS)]);
 const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -51,7 +51,12 @@ const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function createGateway(deps: GatewayDeps) {
   const { logger, limits } = deps;
   const metrics = deps.metrics ?? createMetrics();
-  const webhook = createWebhookHandler({ service: deps.service, verifiers: deps.verifiers, logger, maxBodyBytes: limits.maxBodyBytes });
+  const webhook = createWebhookHandler({
+    service: deps.service,
+    verifiers: deps.verifiers,
+    logger,
+    onRejected: (provider) => metrics.webhookFailures.inc({ provider }),
+  });
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -115,7 +120,7 @@ export function createGateway(deps: GatewayDeps) {
         endResponse(await readiness());
       } else if (path.startsWith('/webhooks/')) {
         endResponse(await webhook(request, path, requestId));
-      } else if (path === '/link/complete' && request.method === 'GET') {
+      } else if (path === LINK_COMPLETE_PATH && request.method === 'GET') {
         // Default LINK_REDIRECT_URI target: a neutral page the OAuth flow returns to.
         endResponse(new Response('<!doctype html><title>Linking complete</title><p>You can close this window.</p>', { headers: { 'content-type': 'text/html; charset=utf-8' } }));
       }
@@ -127,8 +132,6 @@ export function createGateway(deps: GatewayDeps) {
       const route = sc.route ?? 'other';
       const seconds = sc.started !== undefined ? (performance.now() - sc.started) / 1000 : 0;
       metrics.recordHttp(route, request.method, response.status, seconds);
-      const provider = WEBHOOK_PROVIDER[route];
-      if (provider && response.status === 401) metrics.webhookFailures.inc({ provider });
       logger.info({ requestId: id, method: request.method, route, status: response.status, durationMs: Math.round(seconds * 1000) }, 'request');
     },
   };

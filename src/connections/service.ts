@@ -7,9 +7,11 @@ import type {
   ProviderConnectionState,
   ProviderName,
 } from '../domain/connection.js';
+import { WEBHOOK_PATHS } from '../http-paths.js';
 import { isProviderCallError } from '../providers/errors.js';
 import type { ConnectionRef, ProviderAdapterV1 } from '../providers/provider.js';
 import {
+  ConnectionConflictError,
   DuplicateConnectionError,
   type ConnectionListFilter,
   type ConnectionPage,
@@ -17,6 +19,7 @@ import {
   type ConnectionStatePatch,
   type ConnectionStore,
   type ListCursor,
+  type WebhookEventRecord,
 } from '../store/store.js';
 import { webhookEffectSchema, type VerifiedWebhook, type WebhookEffect } from '../webhooks/types.js';
 import {
@@ -39,6 +42,11 @@ import {
 
 /** Removal attempts for a provider connection whose exchange could not be stored. */
 const EXCHANGE_CLEANUP_ATTEMPTS = 4;
+
+/** The time a read started, as the state's "as of" mark (see READ_ORDER_SLACK_MS). */
+function readMark(startedAt: Date): Date {
+  return new Date(startedAt.getTime() - READ_ORDER_SLACK_MS);
+}
 
 function latest(a: Date | null, b: Date): Date {
   return a && a > b ? a : b;
@@ -86,7 +94,6 @@ export type StateSource = { kind: 'read'; startedAt: Date } | { kind: 'webhook';
  */
 const READ_ORDER_SLACK_MS = 1_000;
 
-export const WEBHOOK_PATHS = { PLAID: '/webhooks/plaid', MONEYKIT: '/webhooks/moneykit' } as const satisfies Record<ProviderName, string>;
 
 export type ConnectionService = ReturnType<typeof createConnectionService>;
 
@@ -162,18 +169,18 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     source: StateSource,
     /** The record as just read, saving a read on the first attempt. */
     known?: ConnectionRecord,
-  ): Promise<{ record: ConnectionRecord | null; changed: boolean; stale: boolean }> {
+  ): Promise<{ record: ConnectionRecord | null; changed: boolean; stale: boolean; outcome: 'applied' | 'unchanged' | 'stale' }> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const [current] = attempt === 0 && known ? [known] : await store.getConnections([id]);
-      if (!current) return { record: null, changed: false, stale: false };
+      if (!current) return { record: null, changed: false, stale: false, outcome: 'unchanged' };
       // Older information never overwrites newer: an event from before the last applied change,
       // or a read that began before it, is recorded as stale.
       const at = source.kind === 'read' ? source.startedAt : source.occurredAt;
       if (at && current.lastEventAt && at < current.lastEventAt) {
-        return { record: current, changed: false, stale: true };
+        return { record: current, changed: false, stale: true, outcome: 'stale' };
       }
       const patch = compute(current);
-      if (!patch) return { record: current, changed: false, stale: false };
+      if (!patch) return { record: current, changed: false, stale: false, outcome: 'unchanged' };
       const t = now();
       const statusChanged = patch.status !== undefined && patch.status !== current.status;
       const errorChanged = patch.error !== undefined && !sameError(patch.error, current.error);
@@ -181,18 +188,19 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         ...patch,
         stateRefreshedAt: t,
         ...(statusChanged ? { statusChangedAt: t } : {}),
-        lastEventAt: latest(current.lastEventAt, source.kind === 'read' ? new Date(source.startedAt.getTime() - READ_ORDER_SLACK_MS) : (source.occurredAt ?? t)),
+        lastEventAt: latest(current.lastEventAt, source.kind === 'read' ? readMark(source.startedAt) : (source.occurredAt ?? t)),
       };
       try {
         const updated = await store.updateState(id, full, current.version);
-        if (!updated) return { record: null, changed: false, stale: false };
+        if (!updated) return { record: null, changed: false, stale: false, outcome: 'unchanged' };
         if (statusChanged || errorChanged) {
           events.publish(updated);
           logger.info({ connectionId: id, provider: updated.provider, from: current.status, to: updated.status, source: source.kind }, 'connection status changed');
         }
-        return { record: updated, changed: statusChanged || errorChanged, stale: false };
+        const changed = statusChanged || errorChanged;
+        return { record: updated, changed, stale: false, outcome: changed ? 'applied' : 'unchanged' };
       } catch (e) {
-        if ((e as Error).name === 'ConnectionConflictError') continue;
+        if (e instanceof ConnectionConflictError) continue;
         throw e;
       }
     }
@@ -252,22 +260,41 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     return record;
   }
 
+  /** Remove a provider connection whose exchange could not be stored, retried (already-gone is success). */
+  async function removeUnstored(provider: ProviderName, ref: ConnectionRef, cause: unknown): Promise<void> {
+    const adapter = adapterFor(provider);
+    logger.error({ provider, providerConnectionId: ref.providerConnectionId, err: (cause as Error).message }, 'storing an exchanged connection failed; removing it at the provider');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await limiterFor(provider)(() => adapter.removeConnection(ref));
+        logger.warn({ provider, providerConnectionId: ref.providerConnectionId, attempt }, 'unstored provider connection removed');
+        return;
+      } catch (re) {
+        if (attempt >= EXCHANGE_CLEANUP_ATTEMPTS) {
+          // Left for the operator: the id (never the credential) names what to remove by hand.
+          logger.error({ provider, providerConnectionId: ref.providerConnectionId, err: (re as Error).message }, 'removing the unstored provider connection failed; remove it manually');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
+  }
+
   /**
    * Webhooks that arrived for this provider connection before it was stored (they race the
-   * exchange) are applied now, oldest first; those older than the exchange's own read are stale.
+   * exchange) are applied now, oldest first; those older than the exchange's own read are stale
+   * (applyState judges that from the record's lastEventAt).
    */
-  async function applyHeldEvents(r: ConnectionRecord, readStartedAt: Date): Promise<ConnectionRecord> {
+  async function applyHeldEvents(r: ConnectionRecord): Promise<ConnectionRecord> {
     const held = await store.listWebhookEvents({ provider: r.provider, providerConnectionId: r.providerConnectionId, outcome: 'unknown_connection', limit: 100 });
     let current = r;
     for (const e of held.reverse()) {
       const effect = webhookEffectSchema.safeParse(e.effect);
-      let outcome = 'unchanged';
-      if (!effect.success) outcome = 'recorded';
-      else if (e.occurredAt && e.occurredAt.getTime() < readStartedAt.getTime() - READ_ORDER_SLACK_MS) outcome = 'stale';
-      else {
+      let outcome = 'recorded';
+      if (effect.success) {
         const res = await applyState(current.id, patchFromEffect(effect.data), { kind: 'webhook', occurredAt: e.occurredAt }, current);
         if (res.record) current = res.record;
-        outcome = res.stale ? 'stale' : res.changed ? 'applied' : 'unchanged';
+        outcome = res.outcome;
       }
       await store.setWebhookOutcome(e.id, outcome);
     }
@@ -352,14 +379,14 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     },
 
     async exchangePublicToken(caller: Caller, input: { provider: ProviderName; publicToken: string }): Promise<ConnectionRecord> {
-      adapterFor(input.provider);
+      const adapter = adapterFor(input.provider);
       const publicToken = checkToken(input.publicToken, 'publicToken');
       const exchangeStartedAt = now();
       const result = await providerCall(input.provider, (a) => a.exchangePublicToken({ publicToken, userId: caller.userId }));
-      const adapter = adapterFor(input.provider);
       const providerUserId = result.providerUserId ?? (await store.getProviderUserId(input.provider, caller.userId).catch(() => null));
+      let record: ConnectionRecord;
       try {
-        const record = await store.insertConnection({
+        record = await store.insertConnection({
           provider: input.provider,
           providerConnectionId: result.providerConnectionId,
           providerUserId,
@@ -372,38 +399,30 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           consentExpiresAt: result.state.consentExpiresAt,
           expiringUntil: null,
           lastSyncedAt: result.state.lastSyncedAt,
+          // The exchange's own read dates the state, like any read (older webhooks are stale).
+          lastEventAt: readMark(exchangeStartedAt),
           credential: result.credential,
         });
-        events.publish(record);
-        return await applyHeldEvents(record, exchangeStartedAt);
       } catch (e) {
         if (e instanceof DuplicateConnectionError) {
           // The same connection exchanged again (e.g. a retried request): answer with the state the
           // provider just reported. Someone else's connection is refused like any unusable token.
           const existing = await store.findByProviderId(input.provider, result.providerConnectionId);
           if (!existing || existing.userId !== caller.userId) throw new InvalidInputError('publicToken cannot be used.', 'publicToken');
-          const { record } = await applyState(existing.id, patchFromRead(result.state), { kind: 'read', startedAt: exchangeStartedAt }, existing);
-          return record ?? existing;
+          const { record: updated } = await applyState(existing.id, patchFromRead(result.state), { kind: 'read', startedAt: exchangeStartedAt }, existing);
+          return updated ?? existing;
         }
-        // Nothing half-way: the provider item we cannot store is removed rather than left dangling,
-        // retried a few times (removal is idempotent: already-gone is success).
-        logger.error({ provider: input.provider, providerConnectionId: result.providerConnectionId, err: (e as Error).message }, 'storing an exchanged connection failed; removing it at the provider');
-        const ref = { providerConnectionId: result.providerConnectionId, credential: result.credential, providerUserId };
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await limiterFor(input.provider)(() => adapter.removeConnection(ref));
-            logger.warn({ provider: input.provider, providerConnectionId: result.providerConnectionId, attempt }, 'unstored provider connection removed');
-            break;
-          } catch (re) {
-            if (attempt >= EXCHANGE_CLEANUP_ATTEMPTS) {
-              // Left for the operator: the id (never the credential) names what to remove by hand.
-              logger.error({ provider: input.provider, providerConnectionId: result.providerConnectionId, err: (re as Error).message }, 'removing the unstored provider connection failed; remove it manually');
-              break;
-            }
-            await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-          }
-        }
+        // Nothing half-way: the provider item we cannot store is removed rather than left dangling.
+        await removeUnstored(input.provider, { providerConnectionId: result.providerConnectionId, credential: result.credential, providerUserId }, e);
         throw e;
+      }
+      events.publish(record);
+      try {
+        return await applyHeldEvents(record);
+      } catch (e) {
+        // The connection is stored; held events stay recorded for the next delivery or re-read.
+        logger.error({ connectionId: record.id, err: (e as Error).message }, 'applying held webhook events failed');
+        return record;
       }
     },
 
@@ -501,7 +520,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     },
 
     /** Record and apply a verified webhook. Returns what happened, for the event log. */
-    async applyWebhook(w: VerifiedWebhook): Promise<string> {
+    /**
+     * Record a verified delivery (durable before it is acknowledged). Returns the event to apply,
+     * or null for a replay of one already applied. A replay of a delivery recorded but never
+     * applied (its apply failed and the provider retries) returns that first event again.
+     */
+    async recordWebhook(w: VerifiedWebhook): Promise<WebhookEventRecord | null> {
       const recorded = await store.recordWebhookEvent({
         provider: w.provider,
         dedupeKey: w.dedupeKey,
@@ -511,25 +535,20 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         payload: w.payload,
         effect: w.effect,
       });
-      let event = recorded;
-      if (!event) {
-        // A replay. If the first delivery was recorded but never applied (its apply failed and the
-        // provider is retrying), apply it now; otherwise the replay changes nothing.
-        const [first] = w.dedupeKey ? await store.listWebhookEvents({ provider: w.provider, dedupeKey: w.dedupeKey, limit: 1 }) : [];
-        if (!first || first.outcome !== null) return 'duplicate';
-        event = first;
-      }
+      if (recorded) return recorded;
+      const [first] = w.dedupeKey ? await store.listWebhookEvents({ provider: w.provider, dedupeKey: w.dedupeKey, limit: 1 }) : [];
+      return first && first.outcome === null ? first : null;
+    },
+
+    /** Apply a recorded delivery; its outcome is written to the event log and returned. */
+    async applyRecordedWebhook(event: WebhookEventRecord, w: VerifiedWebhook): Promise<string> {
       let outcome: string;
       if (w.effect.kind === 'none' || !w.providerConnectionId) {
         outcome = 'recorded';
       } else {
         const r = await store.findByProviderId(w.provider, w.providerConnectionId);
-        if (!r) {
-          outcome = 'unknown_connection';
-        } else {
-          const res = await applyState(r.id, patchFromEffect(w.effect), { kind: 'webhook', occurredAt: w.occurredAt }, r);
-          outcome = res.stale ? 'stale' : res.changed ? 'applied' : 'unchanged';
-        }
+        // Not stored yet (it races the exchange): held, and applied once the connection is stored.
+        outcome = r ? (await applyState(r.id, patchFromEffect(w.effect), { kind: 'webhook', occurredAt: w.occurredAt }, r)).outcome : 'unknown_connection';
       }
       await store.setWebhookOutcome(event.id, outcome);
       return outcome;

@@ -106,6 +106,7 @@ const newConnection = z.object({
   consentExpiresAt: optDate,
   expiringUntil: optDate,
   lastSyncedAt: optDate,
+  lastEventAt: optDate.optional(),
   credential: z.string().nullable(),
 });
 const statePatch = z.object({
@@ -237,7 +238,7 @@ export function createSqlStore(
             consent_expires_at: c.consentExpiresAt,
             expiring_until: c.expiringUntil,
             last_synced_at: c.lastSyncedAt,
-            last_event_at: null,
+            last_event_at: c.lastEventAt ?? null,
             credential_ciphertext:
               c.credential === null ? null : cipher.encrypt(c.credential, credentialAad(c.provider, c.providerConnectionId)),
           })

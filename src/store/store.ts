@@ -45,6 +45,8 @@ export interface NewConnection {
   consentExpiresAt: Date | null;
   expiringUntil: Date | null;
   lastSyncedAt: Date | null;
+  /** The time the state above is as of (see ConnectionRecord.lastEventAt); default null. */
+  lastEventAt?: Date | null;
   /** Plaintext provider secret; the store encrypts it before it touches disk. */
   credential: string | null;
 }
@@ -85,7 +87,7 @@ export interface ConnectionPage {
 
 export interface WebhookEventInput {
   provider: ProviderName;
-  /** Provider idempotency key (MoneyKit webhook_idempotency_key); null when the provider sends none. */
+  /** De-duplication key (MoneyKit webhook_idempotency_key, a Plaid signature hash); null: never de-duplicated. */
   dedupeKey: string | null;
   eventType: string; // e.g. ITEM.ERROR, link.state_changed
   providerConnectionId: string | null;

@@ -61,6 +61,8 @@ export interface VerifiedDelivery {
   kid: string;
   iat: number;
   iss: string | null;
+  /** The verified compact JWS itself (ES256 signatures are randomized: one per signed delivery). */
+  jws: string;
 }
 
 /** Header, algorithm, key, signature, age, body hash: in that order, each failure with its own reason. */
@@ -119,7 +121,7 @@ export async function verifySignedDelivery(c: SignedDeliveryCheck): Promise<Veri
   if (claimed.length !== actual.length || !timingSafeEqual(actual, claimed)) {
     throw new WebhookVerificationError('body_hash_mismatch', 'body does not match request_body_sha256');
   }
-  return { kid, iat, iss: iss ?? null };
+  return { kid, iat, iss: iss ?? null, jws };
 }
 
 /** Global cap on key fetches per second: a flood of random kids cannot turn into a flood of fetches. */

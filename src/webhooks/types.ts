@@ -32,7 +32,7 @@ export interface VerifiedWebhook {
   /** e.g. ITEM.ERROR, link.state_changed */
   eventType: string;
   providerConnectionId: string | null;
-  /** MoneyKit webhook_idempotency_key; null for Plaid (it sends none). */
+  /** De-duplication key: MoneyKit's webhook_idempotency_key; for Plaid (which sends none) a hash of the signature. */
   dedupeKey: string | null;
   /** Provider time of the event when the payload carries one (MoneyKit webhook_timestamp), else the signature's iat. */
   occurredAt: Date | null;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
@@ -346,7 +347,7 @@ export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): C
   return {
     provider: PLAID,
     async verify(rawBody, headers): Promise<VerifiedWebhook> {
-      const { iat } = await verifySignedDelivery({
+      const { iat, jws } = await verifySignedDelivery({
         headerName: PLAID_SIGNATURE_HEADER,
         rawBody,
         headers,
@@ -363,7 +364,9 @@ export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): C
         provider: PLAID,
         eventType: `${body.data.webhook_type}.${body.data.webhook_code}`,
         providerConnectionId: body.data.item_id ?? null,
-        dedupeKey: null,
+        // Plaid sends no idempotency key. The signature identifies one signed delivery: an exact
+        // replay is caught, while a new delivery with an identical body is still applied.
+        dedupeKey: `sig:${createHash('sha256').update(jws).digest('hex')}`,
         occurredAt,
         effect: plaidWebhookEffect(body.data, occurredAt),
         payload,

@@ -193,11 +193,22 @@ describe('Plaid webhook verifier: genuine deliveries', () => {
       provider: 'PLAID',
       eventType: `ITEM.${code}`,
       providerConnectionId: ITEM,
-      dedupeKey: null,
+      // Plaid sends no idempotency key: one signed delivery is identified by its signature.
+      dedupeKey: expect.stringMatching(/^sig:[0-9a-f]{64}$/),
       occurredAt,
       effect: effect(occurredAt),
       payload: JSON.parse(raw),
     });
+  });
+
+  it('the dedupe key names one signed delivery: a replay repeats it, a new signing of the same body does not', async () => {
+    const raw = plaidBody({ webhook_type: 'ITEM', webhook_code: 'LOGIN_REPAIRED', item_id: ITEM });
+    const jwt = await sign(raw, live, { iat: iat() });
+    const first = await verifier.verify(Buffer.from(raw), { 'plaid-verification': jwt });
+    const replay = await verifier.verify(Buffer.from(raw), { 'plaid-verification': jwt });
+    const resent = await deliver(raw);
+    expect(replay.dedupeKey).toBe(first.dedupeKey);
+    expect(resent.dedupeKey).not.toBe(first.dedupeKey);
   });
 
   it('non-ITEM webhooks and unknown ITEM codes are recorded only', async () => {
