@@ -1,7 +1,5 @@
 import type { Dispatcher } from 'undici';
 import type {
-  ConnectionErrorInfo,
-  ConnectionStatus,
   InstitutionInfo,
   LinkTokenInfo,
   ProviderConnectionState,
@@ -25,9 +23,8 @@ import {
   plaidErrorSchema,
   publicTokenExchangeResponse,
   requestIdOnly,
-  type PlaidErrorBody,
 } from './schemas.js';
-import { plaidErrorStatus } from './status.js';
+import { plaidErrorInfo, plaidErrorStatus, plaidItemStatus } from './status.js';
 import type { z } from 'zod';
 
 export const PLAID_HOSTS = {
@@ -60,20 +57,6 @@ const API_VERSION = '2020-09-14';
 
 /** /item/get answers that mean the item no longer exists (its status, not a failed call). */
 const PLAID_GONE_CODES = new Set(['ITEM_NOT_FOUND', 'ITEM_CONCURRENTLY_DELETED']);
-
-/** Plaid item error -> the normalized item status (healthy when there is none). */
-export function plaidItemStatus(error: { error_type: string; error_code: string } | null | undefined): ConnectionStatus {
-  return error ? plaidErrorStatus(error.error_code, error.error_type) : 'CONNECTED';
-}
-
-export function plaidErrorInfo(e: PlaidErrorBody): ConnectionErrorInfo {
-  return {
-    providerCode: e.error_code,
-    providerType: e.error_type,
-    message: e.error_message ?? e.error_code,
-    displayMessage: e.display_message ?? null,
-  };
-}
 
 export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter {
   const http = createProviderHttpClient({

@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from '../../domain/connection.js';
+import type { ConnectionErrorInfo, ConnectionStatus } from '../../domain/connection.js';
 import { lookupStatus } from '../normalize.js';
 
 /**
@@ -83,8 +83,8 @@ export const PLAID_ITEM_WEBHOOK_EFFECT = {
 
 /** Plaid documents PENDING_DISCONNECT as "in 7 days"; the webhook carries no date. */
 export const PLAID_PENDING_DISCONNECT_DAYS = 7;
-/** consent_expiration_time within this window makes a healthy item EXPIRING (contract section 3). */
-export const PLAID_EXPIRING_WINDOW_DAYS = 7;
+/** Plaid sends PENDING_EXPIRATION this many days ahead of consent_expiration_time. */
+export const PLAID_PENDING_EXPIRATION_DAYS = 7;
 
 /** Plaid error -> status: the code row, then the error_type row, then UNKNOWN (reported once per code). */
 export function plaidErrorStatus(errorCode: string, errorType: string | null): ConnectionStatus {
@@ -93,4 +93,19 @@ export function plaidErrorStatus(errorCode: string, errorType: string | null): C
   if (Object.prototype.hasOwnProperty.call(byCode, errorCode)) return byCode[errorCode]!;
   if (errorType !== null && Object.prototype.hasOwnProperty.call(byType, errorType)) return byType[errorType]!;
   return lookupStatus('PLAID', {}, errorCode, `item error ${errorType ?? 'unknown type'}`);
+}
+
+/** Plaid item error -> the normalized item status (healthy when there is none). */
+export function plaidItemStatus(error: { error_type: string; error_code: string } | null | undefined): ConnectionStatus {
+  return error ? plaidErrorStatus(error.error_code, error.error_type) : 'CONNECTED';
+}
+
+/** A Plaid error object (API answer or webhook) as the raw error kept beside the status. */
+export function plaidErrorInfo(e: { error_type: string; error_code: string; error_message?: string | null; display_message?: string | null }): ConnectionErrorInfo {
+  return {
+    providerCode: e.error_code,
+    providerType: e.error_type,
+    message: e.error_message || e.error_code,
+    displayMessage: e.display_message ?? null,
+  };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { ConnectionErrorInfo, ProviderName } from '../../domain/connection.js';
+import type { ProviderName } from '../../domain/connection.js';
 import type { ProviderHttpClient } from '../http.js';
 import {
   createKeyFetchClient,
@@ -20,15 +20,14 @@ import {
   type VerifiedWebhook,
   type WebhookEffect,
 } from '../../webhooks/types.js';
+import { plaidErrorSchema, type PlaidErrorBody } from './schemas.js';
 import {
-  plaidErrorStatus,
+  plaidErrorInfo,
+  plaidItemStatus,
   PLAID_ITEM_WEBHOOK_EFFECT,
   PLAID_PENDING_DISCONNECT_DAYS,
+  PLAID_PENDING_EXPIRATION_DAYS,
 } from './status.js';
-
-/* ------------------------------------------------------------------------------------------------
- * Plaid
- * ---------------------------------------------------------------------------------------------- */
 
 export interface PlaidWebhookVerifierOptions {
   baseUrl: string;
@@ -247,12 +246,6 @@ function safeJson(text: string): unknown {
 }
 
 // Webhook bodies: tolerant, only what the mapping reads.
-const plaidWebhookErrorSchema = z.looseObject({
-  error_type: z.string(),
-  error_code: z.string(),
-  error_message: z.string().nullish(),
-  display_message: z.string().nullish(),
-});
 const plaidWebhookBodySchema = z.looseObject({
   webhook_type: z.string(),
   webhook_code: z.string(),
@@ -267,7 +260,7 @@ type PlaidWebhookBody = z.infer<typeof plaidWebhookBodySchema>;
  * Error an ITEM webhook implies when it carries none: USER_PERMISSION_REVOKED has `error` optional
  * in the spec, yet the event itself means the item is gone.
  */
-const PLAID_IMPLIED_ERROR: Partial<Record<string, z.infer<typeof plaidWebhookErrorSchema>>> = {
+const PLAID_IMPLIED_ERROR: Partial<Record<string, PlaidErrorBody>> = {
   USER_PERMISSION_REVOKED: {
     error_type: 'ITEM_ERROR',
     error_code: 'USER_PERMISSION_REVOKED',
@@ -278,21 +271,14 @@ const PLAID_IMPLIED_ERROR: Partial<Record<string, z.infer<typeof plaidWebhookErr
 
 /** The date field an expiring webhook carries, and how far from iat it lies when absent. */
 const PLAID_EXPIRY_SOURCE: Partial<Record<string, { field: 'consent_expiration_time' | 'disconnect_time'; fallbackDays: number }>> = {
-  // Plaid sends PENDING_EXPIRATION 7 days ahead of consent_expiration_time.
-  PENDING_EXPIRATION: { field: 'consent_expiration_time', fallbackDays: 7 },
+  PENDING_EXPIRATION: { field: 'consent_expiration_time', fallbackDays: PLAID_PENDING_EXPIRATION_DAYS },
   PENDING_DISCONNECT: { field: 'disconnect_time', fallbackDays: PLAID_PENDING_DISCONNECT_DAYS },
 };
 
 function plaidErrorEffect(raw: unknown): WebhookEffect | null {
-  const e = plaidWebhookErrorSchema.safeParse(raw);
+  const e = plaidErrorSchema.safeParse(raw);
   if (!e.success) return null;
-  const error: ConnectionErrorInfo = {
-    providerCode: e.data.error_code,
-    providerType: e.data.error_type,
-    message: e.data.error_message ?? '',
-    displayMessage: e.data.display_message ?? null,
-  };
-  return { kind: 'state', status: plaidErrorStatus(error.providerCode, error.providerType), error };
+  return { kind: 'state', status: plaidItemStatus(e.data), error: plaidErrorInfo(e.data) };
 }
 
 function validDate(s: string | null | undefined): Date | null {
