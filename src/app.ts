@@ -57,7 +57,8 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
   }
 
   const metrics = createMetrics();
-  // One transport per provider: shared pool, timeouts, circuit breaker and metrics hooks.
+  // One transport per provider: shared pool (its socket count is the per-provider concurrency
+  // bound, as is the service's limiter), timeouts, circuit breaker and metrics hooks.
   const transports: ProviderTransport[] = [];
   const providerHttp = (provider: ProviderName) => {
     const t = createProviderTransport({ provider, timeouts: config.providerHttp.timeouts, maxConcurrency: config.providerConcurrency, circuit: config.providerHttp.circuit, observer: metrics.providerObserver });
@@ -69,13 +70,13 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
   if (config.plaid) {
     const p = config.plaid;
     const baseUrl = p.baseUrl ?? undefined;
-    adapters.PLAID = instrumentAdapter(createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, maxConcurrency: config.providerConcurrency, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) }), 'PLAID', metrics);
+    adapters.PLAID = instrumentAdapter(createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) }), 'PLAID', metrics);
     verifiers.PLAID = createPlaidWebhookVerifier({ baseUrl: baseUrl ?? PLAID_HOSTS[p.env], clientId: p.clientId, secret: p.secret });
   }
   if (config.moneykit) {
     const m = config.moneykit;
     const baseUrl = m.baseUrl ?? MONEYKIT_DEFAULT_BASE_URL;
-    adapters.MONEYKIT = instrumentAdapter(createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, maxConcurrency: config.providerConcurrency, ...providerHttp('MONEYKIT') }), 'MONEYKIT', metrics);
+    adapters.MONEYKIT = instrumentAdapter(createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, ...providerHttp('MONEYKIT') }), 'MONEYKIT', metrics);
     verifiers.MONEYKIT = createMoneyKitWebhookVerifier({ baseUrl, clientId: m.clientId });
   }
 

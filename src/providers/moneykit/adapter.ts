@@ -219,8 +219,8 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
     provider: 'MONEYKIT',
     sandbox,
     products: MONEYKIT_PRODUCTS,
-    // redirect_uri is a required field of POST /link-session.
     countryCodes: MONEYKIT_COUNTRIES,
+    // redirect_uri is a required field of POST /link-session.
     requiresRedirectUri: true,
 
     async createLinkToken(input: CreateLinkTokenParams): Promise<LinkTokenInfo> {

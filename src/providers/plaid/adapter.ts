@@ -258,8 +258,8 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     provider: 'PLAID',
     sandbox: settings.env === 'sandbox',
     products: PLAID_LINK_PRODUCTS,
-    // Plaid needs redirect_uri only for OAuth in a browser, and only allow-listed ones.
     countryCodes: PLAID_COUNTRY_CODES,
+    // Plaid needs redirect_uri only for OAuth in a browser, and only allow-listed ones.
     requiresRedirectUri: false,
 
     async createLinkToken(p) {
