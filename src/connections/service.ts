@@ -137,12 +137,11 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
   async function loadOwned(caller: Caller, id: string): Promise<{ r: ConnectionRecord; ref: ConnectionRef }> {
     const found = await store.getConnectionWithCredential(id);
     if (!found || !visibleTo(caller, found.record)) throw new NotFoundError();
-    const r = found.record;
-    return { r, ref: { providerConnectionId: r.providerConnectionId, credential: found.credential, providerUserId: r.providerUserId, institutionId: r.institution?.id ?? null } };
+    return { r: found.record, ref: refOf(found.record, found.credential) };
   }
 
-  async function refOf(r: ConnectionRecord): Promise<ConnectionRef> {
-    return { providerConnectionId: r.providerConnectionId, credential: await store.getCredential(r.id), providerUserId: r.providerUserId, institutionId: r.institution?.id ?? null };
+  function refOf(r: ConnectionRecord, credential: string | null): ConnectionRef {
+    return { providerConnectionId: r.providerConnectionId, credential, providerUserId: r.providerUserId, institutionId: r.institution?.id ?? null };
   }
 
   /** The status a connection shows: a healthy one with an announced end of access is EXPIRING. */
@@ -254,9 +253,9 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     };
   }
 
-  async function readAndApply(r: ConnectionRecord, known?: ConnectionRef, updateCompleted = false): Promise<ConnectionRecord> {
+  async function readAndApply(r: ConnectionRecord, ref: ConnectionRef, updateCompleted = false): Promise<ConnectionRecord> {
     const startedAt = now();
-    const state = await providerCall(r.provider, async (a) => a.getConnection(known ?? (await refOf(r))));
+    const state = await providerCall(r.provider, (a) => a.getConnection(ref));
     const { record } = await applyState(r.id, patchFromRead(state, updateCompleted), { kind: 'read', startedAt }, r);
     if (!record) throw new NotFoundError();
     return record;
@@ -316,13 +315,15 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       const rows = await store.getConnections(ids);
       return Promise.all(rows.map((r) => (visibleTo(caller, r) ? refreshIfStale(r) : null)));
     });
+    // Secrets of the stale ones, batched: one store read for a page, not one per connection.
+    const credentials = new DataLoader<string, string | null>((ids) => store.getCredentials(ids));
     // One re-read per connection per request, whichever path (list or by id) asks first.
     const reads = new Map<string, Promise<ConnectionRecord>>();
     function refreshIfStale(r: ConnectionRecord): Promise<ConnectionRecord> {
       if (!isStale(r) || !deps.adapters[r.provider]) return Promise.resolve(reads.get(r.id) ?? r);
       let p = reads.get(r.id);
       if (!p) {
-        p = readAndApply(r).catch((e: unknown) => {
+        p = credentials.load(r.id).then((credential) => readAndApply(r, refOf(r, credential))).catch((e: unknown) => {
           logger.warn({ connectionId: r.id, provider: r.provider, err: (e as Error).message }, 'freshness re-read failed; answering stored state');
           return r;
         });
@@ -479,7 +480,8 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         const key = `${r.provider}\u0000${r.userId}`;
         groups.set(key, [...(groups.get(key) ?? []), r]);
       }
-      const refs = new Map(await Promise.all(targets.map(async (r) => [r.id, await refOf(r)] as const)));
+      const secrets = await store.getCredentials(targets.map((r) => r.id));
+      const refs = new Map(targets.map((r, i) => [r.id, refOf(r, secrets[i] ?? null)] as const));
       const done: ConnectionRecord[] = [];
       for (const group of groups.values()) {
         const first = group[0]!;
@@ -487,12 +489,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
           await providerCall(first.provider, (a) => a.resetLogins({ userId: first.userId, connections: group.map((r) => refs.get(r.id)!) }));
         } catch (e) {
           // Groups already reset at their provider must not keep a stale stored status.
-          await Promise.allSettled(done.map((r) => readAndApply(r, refs.get(r.id))));
+          await Promise.allSettled(done.map((r) => readAndApply(r, refs.get(r.id)!)));
           throw e;
         }
         done.push(...group);
       }
-      return Promise.all(targets.map((r) => readAndApply(r, refs.get(r.id))));
+      return Promise.all(targets.map((r) => readAndApply(r, refs.get(r.id)!)));
     },
 
     async refreshConnection(caller: Caller, id: string): Promise<ConnectionRecord> {

@@ -269,15 +269,21 @@ export function createSqlStore(
       return row ? toRecord(row) : null;
     },
 
-    async getCredential(id) {
-      if (!isUuid(id)) return null;
-      const row = await db
+    async getCredentials(ids) {
+      const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+      if (wanted.length === 0) return ids.map(() => null);
+      const rows = await db
         .selectFrom('connections')
-        .select(['provider', 'provider_connection_id', 'credential_ciphertext'])
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!row || row.credential_ciphertext === null) return null;
-      return cipher.decrypt(row.credential_ciphertext, credentialAad(row.provider, row.provider_connection_id));
+        .select(['id', 'provider', 'provider_connection_id', 'credential_ciphertext'])
+        .where('id', 'in', wanted)
+        .execute();
+      const byId = new Map(
+        rows.map((r) => [
+          String(r.id).toLowerCase(),
+          r.credential_ciphertext === null ? null : cipher.decrypt(r.credential_ciphertext, credentialAad(r.provider, r.provider_connection_id)),
+        ]),
+      );
+      return ids.map((id) => (isUuid(id) ? (byId.get(id.toLowerCase()) ?? null) : null));
     },
 
     async getConnectionWithCredential(id) {

@@ -137,8 +137,11 @@ export interface ConnectionStore extends ProviderUserStore {
   /** Batch read in the order of `ids`; null for a missing id (DataLoader-shaped). */
   getConnections(ids: readonly string[]): Promise<(ConnectionRecord | null)[]>;
   findByProviderId(provider: ProviderName, providerConnectionId: string): Promise<ConnectionRecord | null>;
-  /** The decrypted provider secret, or null. Callers must never put it in a response or log. */
-  getCredential(id: string): Promise<string | null>;
+  /**
+   * Decrypted secrets of several connections in one read, in the order of `ids` (null: none or
+   * missing). Callers must never put one in a response or log.
+   */
+  getCredentials(ids: readonly string[]): Promise<(string | null)[]>;
   /** The record and its decrypted secret in one read, for a provider call. Null when missing. */
   getConnectionWithCredential(id: string): Promise<{ record: ConnectionRecord; credential: string | null } | null>;
   /** Newest first (createdAt desc, id desc), `first` items after `after`. */

@@ -15,6 +15,9 @@ import { openPgliteStore } from '../../src/store/pglite.js';
 import type { SqlConnectionStore } from '../../src/store/sql-store.js';
 import { newConnection } from './store-suite.js';
 
+/** One connection's secret through the batch read. */
+const credentialOf = async (s: { getCredentials(ids: readonly string[]): Promise<(string | null)[]> }, id: string) => (await s.getCredentials([id]))[0] ?? null;
+
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -57,7 +60,7 @@ describe('access tokens at rest (on-disk PGlite)', () => {
     // A plaintext marker in a non-secret column proves the scan does see freshly written rows.
     const marker = `item-marker-${randomUUID()}`;
     const rec = await store.insertConnection(newConnection({ providerConnectionId: marker, credential: token }));
-    expect(await store.getCredential(rec.id)).toBe(token);
+    expect(await credentialOf(store, rec.id)).toBe(token);
 
     await store.close(); // flush everything to the data folder
     const files = await filesUnder(dataDir);
@@ -68,12 +71,12 @@ describe('access tokens at rest (on-disk PGlite)', () => {
 
     // Reopened with the same key, the secret is still there.
     store = await openPgliteStore({ dataDir, cipher: createTokenCipher(key) });
-    expect(await store.getCredential(rec.id)).toBe(token);
+    expect(await credentialOf(store, rec.id)).toBe(token);
 
     // With another key it fails with a typed error that leaks nothing.
     await store.close();
     store = await openPgliteStore({ dataDir, cipher: createTokenCipher(randomBytes(32)) });
-    const err = await store.getCredential(rec.id).catch((e: unknown) => e);
+    const err = await credentialOf(store, rec.id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenDecryptionError);
     expect((err as Error).message).not.toContain(token);
     expect((err as Error).message).not.toContain(key.toString('base64'));

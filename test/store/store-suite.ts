@@ -13,6 +13,9 @@ import {
   type NewConnection,
 } from '../../src/store/store.js';
 
+/** One connection's secret through the batch read. */
+const credentialOf = async (s: { getCredentials(ids: readonly string[]): Promise<(string | null)[]> }, id: string) => (await s.getCredentials([id]))[0] ?? null;
+
 export interface StoreSuiteHarness {
   /** Opens the store shared by the whole suite, not yet migrated. */
   open(): Promise<SqlConnectionStore>;
@@ -189,7 +192,7 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
       it('returns the decrypted secret, stores only ciphertext bound to its row', async () => {
         const input = newConnection();
         const rec = await store.insertConnection(input);
-        expect(await store.getCredential(rec.id)).toBe(input.credential);
+        expect(await credentialOf(store, rec.id)).toBe(input.credential);
 
         const raw = await store.db.selectFrom('connections').select('credential_ciphertext').where('id', '=', rec.id).executeTakeFirstOrThrow();
         expect(raw.credential_ciphertext).toMatch(/^v1:/);
@@ -198,16 +201,25 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         // A ciphertext copied onto another row must not decrypt there.
         const victim = await store.insertConnection(newConnection());
         await store.db.updateTable('connections').set({ credential_ciphertext: raw.credential_ciphertext }).where('id', '=', victim.id).execute();
-        const err = await store.getCredential(victim.id).catch((e: unknown) => e);
+        const err = await credentialOf(store, victim.id).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(TokenDecryptionError);
         expect(String((err as Error).message)).not.toContain(input.credential!);
       });
 
       it('is null without a credential, for a missing or a malformed id', async () => {
         const rec = await store.insertConnection(newConnection({ credential: null }));
-        expect(await store.getCredential(rec.id)).toBeNull();
-        expect(await store.getCredential(randomUUID())).toBeNull();
-        expect(await store.getCredential('not-a-uuid')).toBeNull();
+        expect(await credentialOf(store, rec.id)).toBeNull();
+        expect(await credentialOf(store, randomUUID())).toBeNull();
+        expect(await credentialOf(store, 'not-a-uuid')).toBeNull();
+      });
+
+      it('getCredentials reads several in one call, in the order asked', async () => {
+        const a = newConnection();
+        const b = newConnection({ credential: null });
+        const ra = await store.insertConnection(a);
+        const rb = await store.insertConnection(b);
+        expect(await store.getCredentials([rb.id, 'not-a-uuid', ra.id, randomUUID(), ra.id])).toEqual([null, null, a.credential, null, a.credential]);
+        expect(await store.getCredentials([])).toEqual([]);
       });
 
       it('getConnectionWithCredential returns the record and its secret in one read', async () => {
@@ -322,7 +334,7 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(v).toEqual({ ...u, error: null, products: [], consentExpiresAt: at, stateRefreshedAt: at, version: 3 });
         expect((await store.getConnections([rec.id]))[0]).toEqual(v);
         // The credential survives state writes.
-        expect(await store.getCredential(rec.id)).not.toBeNull();
+        expect(await credentialOf(store, rec.id)).not.toBeNull();
       });
 
       it('with expectedVersion is a compare-and-set', async () => {
@@ -369,7 +381,7 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(await store.deleteConnection(rec.id)).toBe(false);
         expect(await store.deleteConnection('nope')).toBe(false);
         expect(await store.getConnections([rec.id])).toEqual([null]);
-        expect(await store.getCredential(rec.id)).toBeNull();
+        expect(await credentialOf(store, rec.id)).toBeNull();
         // The provider id is free again.
         await expect(store.insertConnection(newConnection({ providerConnectionId: rec.providerConnectionId }))).resolves.toBeTruthy();
       });
