@@ -91,7 +91,11 @@ describe('connectionUpdated', () => {
   it("another user's id yields nothing (no existence leak)", async () => {
     const c = await linkConnection(h, alice, 'PLAID');
     const s = await watch(bob, { id: c.id });
+    const owner = await watch(alice, { id: c.id });
     await h.gql(alice, RESET, { input: { connectionId: c.id } });
+    // The owner's stream carries the change (so the event was published) ...
+    expect((await owner.next()).data.connectionUpdated).toMatchObject({ id: c.id, status: 'LOGIN_REQUIRED' });
+    // ... and bob's stream, open at the same time, does not.
     await expect(s.next(400)).rejects.toThrow(/no subscription event/);
   });
 
