@@ -1,5 +1,5 @@
 import { filter, pipe } from 'graphql-yoga';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createConnectionEvents } from '../../src/connections/events.js';
 import type { ConnectionRecord } from '../../src/store/store.js';
 
@@ -33,13 +33,15 @@ describe('connection events', () => {
     }))[Symbol.asyncIterator]();
     const pending = stream.next();
     events.publish(record('x'));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(seen).toEqual(['x']);
+    await vi.waitFor(() => expect(seen).toEqual(['x']));
     await within(stream.return!(), 500);
     await within(pending, 500);
-    // After return, later events are no longer examined by the closed stream.
+    // After return, later events reach other subscribers but are no longer examined by the closed stream.
+    const witness = events.subscribe()[Symbol.asyncIterator]();
+    const got = [witness.next(), witness.next()];
     for (const id of ['y', 'z']) events.publish(record(id));
-    await new Promise((r) => setTimeout(r, 20));
+    expect((await within(Promise.all(got), 500)).map((r) => r.value.id)).toEqual(['y', 'z']);
     expect(seen).toEqual(['x']);
+    await witness.return?.();
   });
 });
