@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { hmacWithPublicKey, makeKey, sign, unsignedToken, type SigningKey } from '../providers/webhooks/fixtures.js';
 import { eventsFor, linkConnection, postWebhook, type Linked } from '../webhooks/helpers.js';
@@ -10,12 +10,14 @@ import { eventsFor, linkConnection, postWebhook, type Linked } from '../webhooks
  * a change (the connection to break), so a forgery that got through would show.
  */
 let h: Harness;
+/** How far behind the MoneyKit emulator's clock runs (stale-signature test). */
+let mkSkewMs = 0;
 let attacker: SigningKey;
 const conns: Record<'PLAID' | 'MONEYKIT', Linked> = {} as never;
 const genuine: Record<'PLAID' | 'MONEYKIT', { body: string; headers: Record<string, string> }> = {} as never;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ moneykitNow: () => Date.now() - mkSkewMs });
   attacker = await makeKey('attacker');
   const alice = await h.token('alice');
   conns.PLAID = await linkConnection(h, alice, 'PLAID');
@@ -132,17 +134,14 @@ describe('a genuinely signed delivery with a stale iat', () => {
   it('MoneyKit signed it 10 minutes ago: 401, not recorded, not applied', async () => {
     const c = conns.MONEYKIT;
     const eventsBefore = (await eventsFor(h, 'MONEYKIT', c.providerConnectionId)).length;
-    // The emulator signs on the next setImmediate with the (faked) clock; the gateway verifies
-    // after the network round trip, with the real clock restored.
-    vi.useFakeTimers({ toFake: ['Date'] });
+    // The emulator's clock runs ten minutes behind while it signs this one delivery.
+    mkSkewMs = 10 * 60_000;
+    let d;
     try {
-      vi.setSystemTime(Date.now() - 10 * 60_000);
-      var delivery = h.moneykit.sendWebhook(c.providerConnectionId, { webhook_event: 'link.state_changed', state: 'error', error: 'auth_expired' });
-      await new Promise((r) => setImmediate(r));
+      d = await h.moneykit.sendWebhook(c.providerConnectionId, { webhook_event: 'link.state_changed', state: 'error', error: 'auth_expired' });
     } finally {
-      vi.useRealTimers();
+      mkSkewMs = 0;
     }
-    const d = await delivery;
     expect(d?.status).toBe(401);
     expect(JSON.parse(Buffer.from(d!.headers['moneykit-signature']!.split('.')[1]!, 'base64url').toString()).iat).toBeLessThan(nowS() - 500);
     expect((await h.store.getConnections([c.internalId]))[0]!.status).toBe('CONNECTED');

@@ -36,8 +36,9 @@ export interface HarnessOptions {
   store?: SqlConnectionStore;
   plaidEnv?: 'sandbox' | 'production';
   moneykitEnv?: 'sandbox' | 'live';
-  /** The Plaid emulator's clock (its tokens and webhook signatures), for backdating in tests. */
+  /** The emulators' clocks (their tokens and webhook signatures), for backdating in tests. */
   plaidNow?: () => number;
+  moneykitNow?: () => number;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -45,7 +46,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const plaidCreds = { clientId: `client-${randomBytes(4).toString('hex')}`, secret: `plaidsecret${randomBytes(12).toString('hex')}` };
   const mkCreds = { clientId: `sandbox_${randomBytes(4).toString('hex')}`, clientSecret: `mksecret${randomBytes(12).toString('hex')}` };
   const plaid = await startPlaidEmulator({ ...plaidCreds, env: opts.plaidEnv ?? 'sandbox', ...(opts.plaidNow ? { now: opts.plaidNow } : {}) });
-  const moneykit = await startMoneyKitEmulator({ apps: [{ ...mkCreds, env: opts.moneykitEnv ?? 'sandbox' }] });
+  const moneykit = await startMoneyKitEmulator({ apps: [{ ...mkCreds, env: opts.moneykitEnv ?? 'sandbox' }], ...(opts.moneykitNow ? { now: opts.moneykitNow } : {}) });
   const store = opts.store ?? (await openPgliteStore({ dataDir: null, cipher: createTokenCipher(randomBytes(32)) }));
   await store.migrate();
 

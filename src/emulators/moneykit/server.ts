@@ -101,6 +101,8 @@ export interface MoneyKitEmulatorOptions {
   tokenTtlSeconds?: number;
   /** Delay before answering every API request (default 0). */
   latencyMs?: number;
+  /** Clock in ms since the epoch (tokens, session tokens, webhook signatures); tests move it. Default Date.now. */
+  now?: () => number;
   /** Webhook delivery attempts, first one included (default 1). */
   webhookMaxAttempts?: number;
   /** Base delay between webhook attempts, doubled each time (default 50 ms). */
@@ -414,6 +416,7 @@ function jsonBody(ctx: Ctx): unknown {
 export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Promise<MoneyKitEmulator> {
   const apps = new Map(opts.apps.map((a) => [a.clientId, a]));
   const tokenTtl = opts.tokenTtlSeconds ?? 3600;
+  const now = opts.now ?? Date.now;
   const maxAttempts = Math.max(1, opts.webhookMaxAttempts ?? 1);
   const retryDelayMs = opts.webhookRetryDelayMs ?? 50;
   const webhookTimeoutMs = opts.webhookTimeoutMs ?? 5000;
@@ -549,7 +552,7 @@ export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Prom
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'user-agent': 'MoneyKit-Webhooks (emulator)',
-        'moneykit-signature': signWebhookBody(currentKey(), body),
+        'moneykit-signature': signWebhookBody(currentKey(), body, now()),
         'moneykit-delivery-token': deliveryToken,
         'moneykit-delivery-attempt': String(attempt),
       };
@@ -704,7 +707,7 @@ export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Prom
       throw new ApiError('api_error.auth.unauthorized', { message: 'Invalid client credentials.' });
     }
     const accessToken = `mk_at_${randomId(32)}`;
-    tokens.set(accessToken, { clientId: app.clientId, expiresAt: Date.now() + tokenTtl * 1000, forcedExpired: false });
+    tokens.set(accessToken, { clientId: app.clientId, expiresAt: now() + tokenTtl * 1000, forcedExpired: false });
     return { status: 201, body: { access_token: accessToken, token_type: 'bearer', expires_in: tokenTtl } };
   }
 
@@ -721,7 +724,7 @@ export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Prom
       }
       existingLinkId = link.link_id;
     }
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = Math.floor(now() / 1000);
     const token = signJws(currentKey(), {
       iss: 'https://api.moneykit.com',
       sub: app.clientId,
@@ -841,7 +844,7 @@ export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Prom
     if (!m) throw new ApiError('api_error.auth.unauthorized', { message: 'Missing bearer token.' });
     const tok = tokens.get(m[1]!.trim());
     if (!tok) throw new ApiError('api_error.auth.unauthorized', { message: 'Invalid access token.' });
-    if (tok.forcedExpired || Date.now() >= tok.expiresAt) throw new ApiError('api_error.auth.expired_access_token');
+    if (tok.forcedExpired || now() >= tok.expiresAt) throw new ApiError('api_error.auth.expired_access_token');
     const app = apps.get(tok.clientId);
     if (!app) throw new ApiError('api_error.auth.unauthorized', { message: 'Invalid access token.' });
     return app;
