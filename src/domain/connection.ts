@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 // The normalized connection model shared by every layer. No provider wire formats here.
 
 export const PROVIDERS = ['PLAID', 'MONEYKIT'] as const;
@@ -42,6 +44,14 @@ export interface ConnectionErrorInfo {
   /** Safe to show to the end user; may be null. */
   displayMessage: string | null;
 }
+
+/** ConnectionErrorInfo read back from JSON (store rows, the webhook event log). */
+export const connectionErrorInfoSchema: z.ZodType<ConnectionErrorInfo> = z.object({
+  providerCode: z.string(),
+  providerType: z.string().nullable(),
+  message: z.string(),
+  displayMessage: z.string().nullable(),
+});
 
 export interface InstitutionInfo {
   id: string;

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Updateable } from 'kysely';
 import { z } from 'zod';
-import { CONNECTION_STATUSES, PROVIDERS, type ProviderName } from '../domain/connection.js';
+import { CONNECTION_STATUSES, connectionErrorInfoSchema, PROVIDERS, type ProviderName } from '../domain/connection.js';
 import {
   ConnectionConflictError,
   DuplicateConnectionError,
@@ -42,12 +42,7 @@ const MAX_WEBHOOK_LIMIT = 1000;
 
 // ---- row validation (the database is a boundary too) ----
 
-const errorInfo = z.object({
-  providerCode: z.string(),
-  providerType: z.string().nullable(),
-  message: z.string(),
-  displayMessage: z.string().nullable(),
-});
+const errorInfo = connectionErrorInfoSchema;
 const institutionInfo = z.object({
   id: z.string(),
   name: z.string().nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONNECTION_STATUSES, type ConnectionErrorInfo, type ConnectionStatus, type ProviderName } from '../domain/connection.js';
+import { CONNECTION_STATUSES, connectionErrorInfoSchema, type ConnectionErrorInfo, type ConnectionStatus, type ProviderName } from '../domain/connection.js';
 
 /** What a verified webhook asks the connections service to do. */
 export type WebhookEffect =
@@ -17,9 +17,7 @@ export const webhookEffectSchema: z.ZodType<WebhookEffect> = z.discriminatedUnio
   z.object({
     kind: z.literal('state'),
     status: z.enum(CONNECTION_STATUSES),
-    error: z
-      .object({ providerCode: z.string(), providerType: z.string().nullable(), message: z.string(), displayMessage: z.string().nullable() })
-      .nullable(),
+    error: connectionErrorInfoSchema.nullable(),
   }),
   z.object({ kind: z.literal('expiring'), until: z.coerce.date() }),
   z.object({ kind: z.literal('repaired') }),

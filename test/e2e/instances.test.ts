@@ -12,7 +12,7 @@ import { startMoneyKitEmulator, type MoneyKitEmulator } from '../../src/emulator
 import { startPlaidEmulator, type PlaidEmulator } from '../../src/emulators/plaid/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createTokenCipher, openPgliteStore, openPostgresStore, type SqlConnectionStore } from '../../src/store/index.js';
-import { eventually, gqlClient } from '../helpers/harness.js';
+import { eventually, gatewayTestEnv, gqlClient } from '../helpers/harness.js';
 import { linkConnection, subscribeSse, type SseSubscription } from '../webhooks/helpers.js';
 import { GET } from './operations.js';
 
@@ -75,17 +75,7 @@ describe.skipIf(!REDIS_URL)('two instances over Redis', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const config = loadConfig({
-      NODE_ENV: 'test',
-      AUTH_JWT_SECRET: jwtSecret,
-      PUBLIC_URL: url,
-      PLAID_CLIENT_ID: plaidCreds.clientId,
-      PLAID_SECRET: plaidCreds.secret,
-      PLAID_ENV: 'sandbox',
-      PLAID_BASE_URL: plaid.url,
-      MONEYKIT_CLIENT_ID: mk.clientId,
-      MONEYKIT_CLIENT_SECRET: mk.clientSecret,
-      MONEYKIT_ENV: 'sandbox',
-      MONEYKIT_BASE_URL: moneykit.url,
+      ...gatewayTestEnv({ url, jwtSecret, plaid: { ...plaidCreds, url: plaid.url }, moneykit: { ...mk, url: moneykit.url } }),
       REDIS_URL: REDIS_URL!,
       STATUS_MAX_AGE_SECONDS: '3600',
       LOG_LEVEL: 'warn',

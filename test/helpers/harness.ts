@@ -54,17 +54,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({
-    NODE_ENV: 'test',
-    AUTH_JWT_SECRET: jwtSecret,
-    PUBLIC_URL: url,
-    PLAID_CLIENT_ID: plaidCreds.clientId,
-    PLAID_SECRET: plaidCreds.secret,
+    ...gatewayTestEnv({ url, jwtSecret, plaid: { ...plaidCreds, url: plaid.url }, moneykit: { ...mkCreds, url: moneykit.url } }),
     PLAID_ENV: opts.plaidEnv ?? 'sandbox',
-    PLAID_BASE_URL: plaid.url,
-    MONEYKIT_CLIENT_ID: mkCreds.clientId,
-    MONEYKIT_CLIENT_SECRET: mkCreds.clientSecret,
     MONEYKIT_ENV: opts.moneykitEnv === 'live' ? 'production' : 'sandbox',
-    MONEYKIT_BASE_URL: moneykit.url,
     LOG_LEVEL: 'debug',
     ...opts.env,
   });
@@ -91,6 +83,28 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await plaid.close();
       await moneykit.close();
     },
+  };
+}
+
+/** The environment of a gateway listening at `url` against the two emulators (sandbox credentials). */
+export function gatewayTestEnv(o: {
+  url: string;
+  jwtSecret: string;
+  plaid: { clientId: string; secret: string; url: string };
+  moneykit: { clientId: string; clientSecret: string; url: string };
+}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    AUTH_JWT_SECRET: o.jwtSecret,
+    PUBLIC_URL: o.url,
+    PLAID_CLIENT_ID: o.plaid.clientId,
+    PLAID_SECRET: o.plaid.secret,
+    PLAID_ENV: 'sandbox',
+    PLAID_BASE_URL: o.plaid.url,
+    MONEYKIT_CLIENT_ID: o.moneykit.clientId,
+    MONEYKIT_CLIENT_SECRET: o.moneykit.clientSecret,
+    MONEYKIT_ENV: 'sandbox',
+    MONEYKIT_BASE_URL: o.moneykit.url,
   };
 }
 

@@ -16,7 +16,6 @@ export const accessTokenSchema = z.looseObject({
   token_type: z.string().nullish(),
   expires_in: z.number().positive(),
 });
-export type AccessTokenResponse = z.infer<typeof accessTokenSchema>;
 
 /** Every MoneyKit error body. `link_error_code` only on link_error.bad_state. */
 export const errorBodySchema = z.looseObject({

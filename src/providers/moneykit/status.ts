@@ -183,7 +183,7 @@ export function parseMoneyKitTimestamp(value: string | null | undefined): Date |
   return Number.isNaN(t) ? null : new Date(t);
 }
 
-export function linkInstitution(link: MoneyKitLink, institution: MoneyKitInstitution | null): InstitutionInfo {
+function linkInstitution(link: MoneyKitLink, institution: MoneyKitInstitution | null): InstitutionInfo {
   return {
     id: link.institution_id,
     name: institution?.name ?? link.institution_name ?? null,
