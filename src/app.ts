@@ -5,6 +5,7 @@ import { createAuthenticator } from './auth/auth.js';
 import type { Config } from './config.js';
 import { createConnectionEvents, type EventTarget } from './connections/events.js';
 import { createConnectionService } from './connections/service.js';
+import { webhookUrls } from './http-paths.js';
 import type { ProviderName } from './domain/connection.js';
 import { createGateway } from './gateway.js';
 import { createMetrics, instrumentAdapter } from './metrics.js';
@@ -97,7 +98,7 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     store,
     adapters,
     events,
-    publicUrl: config.publicUrl,
+    webhookUrls: webhookUrls(config.publicUrl),
     linkRedirectUri: config.linkRedirectUri,
     statusMaxAgeSeconds: config.statusMaxAgeSeconds,
     providerConcurrency: config.providerConcurrency,

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { createPubSub, filter, map, pipe } from 'graphql-yoga';
 import { z } from 'zod';
 import { CONNECTION_STATUSES, PROVIDERS } from '../domain/connection.js';
-import type { ConnectionRecord } from '../store/store.js';
+import type { ConnectionRecord } from '../domain/connection.js';
 
 /**
  * Connection change events. In-process by default; given an event target (Redis), every

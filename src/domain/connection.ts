@@ -85,3 +85,30 @@ export interface LinkTokenInfo {
   /** The provider's own id for the end user, when it returned one (Plaid user_id). Not exposed in GraphQL. */
   providerUserId?: string | null;
 }
+
+/** One stored connection, as every layer sees it. The provider secret is not part of it: see ConnectionStore.getCredentials. */
+export interface ConnectionRecord {
+  id: string; // UUID, the internal id (GraphQL wraps it in a global id)
+  provider: ProviderName;
+  providerConnectionId: string;
+  providerUserId: string | null;
+  userId: string;
+  /** The connection was made with sandbox credentials (resets allowed). */
+  sandbox: boolean;
+  status: ConnectionStatus;
+  error: ConnectionErrorInfo | null;
+  institution: InstitutionInfo | null;
+  products: string[];
+  consentExpiresAt: Date | null;
+  /** A pending expiry/disconnect the provider announced (EXPIRING holds until then). */
+  expiringUntil: Date | null;
+  lastSyncedAt: Date | null;
+  statusChangedAt: Date;
+  /** When the state was last read from, or pushed by, the provider (freshness). */
+  stateRefreshedAt: Date;
+  /** Provider time of the last applied change; older events must not roll state back. */
+  lastEventAt: Date | null;
+  createdAt: Date;
+  /** Incremented on every write; used for optimistic concurrency. */
+  version: number;
+}

@@ -1,36 +1,13 @@
 import type {
   ConnectionErrorInfo,
+  ConnectionRecord,
   ConnectionStatus,
   InstitutionInfo,
   ProviderName,
 } from '../domain/connection.js';
 
-/** One stored connection. The provider secret is not part of it: see ConnectionStore.getCredential. */
-export interface ConnectionRecord {
-  id: string; // UUID, the internal id (GraphQL wraps it in a global id)
-  provider: ProviderName;
-  providerConnectionId: string;
-  providerUserId: string | null;
-  userId: string;
-  /** The connection was made with sandbox credentials (resets allowed). */
-  sandbox: boolean;
-  status: ConnectionStatus;
-  error: ConnectionErrorInfo | null;
-  institution: InstitutionInfo | null;
-  products: string[];
-  consentExpiresAt: Date | null;
-  /** A pending expiry/disconnect the provider announced (EXPIRING holds until then). */
-  expiringUntil: Date | null;
-  lastSyncedAt: Date | null;
-  statusChangedAt: Date;
-  /** When the state was last read from, or pushed by, the provider (freshness). */
-  stateRefreshedAt: Date;
-  /** Provider time of the last applied change; older events must not roll state back. */
-  lastEventAt: Date | null;
-  createdAt: Date;
-  /** Incremented on every write; used for optimistic concurrency. */
-  version: number;
-}
+// The port speaks in domain records; re-exported for the store's implementations and tests.
+export type { ConnectionRecord };
 
 export interface NewConnection {
   provider: ProviderName;

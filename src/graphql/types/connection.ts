@@ -1,6 +1,6 @@
 import { GraphQLError, Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { REQUIRED_ACTION, type ConnectionErrorInfo, type InstitutionInfo } from '../../domain/connection.js';
-import type { ConnectionRecord } from '../../store/store.js';
+import type { ConnectionRecord } from '../../domain/connection.js';
 import { builder, decodeId } from '../builder.js';
 import { ConnectionActionEnum, ConnectionStatusEnum, ProviderEnum } from './enums.js';
 

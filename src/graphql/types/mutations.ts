@@ -1,7 +1,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { LinkTokenInfo } from '../../domain/connection.js';
 import { InvalidInputError, SandboxOnlyError } from '../../connections/errors.js';
-import type { ConnectionRecord } from '../../store/store.js';
+import type { ConnectionRecord } from '../../domain/connection.js';
 import { builder, MalformedIdError } from '../builder.js';
 import { ConnectionRef, connectionIdFrom } from './connection.js';
 import { LinkModeEnum, ProviderEnum } from './enums.js';

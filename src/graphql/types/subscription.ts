@@ -1,7 +1,7 @@
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../builder.js';
 import { ConnectionRef, connectionIdFrom } from './connection.js';
-import type { ConnectionRecord } from '../../store/store.js';
+import type { ConnectionRecord } from '../../domain/connection.js';
 
 builder.subscriptionType({
   fields: (t) => ({
