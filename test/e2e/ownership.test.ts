@@ -81,7 +81,7 @@ const CALLS: Record<string, CallSpec> = {
     // B's stream on A's id stays silent while a change to A's connection reaches A's own stream.
     async call(h, token, id) {
       const query = 'subscription($id: ID) { connectionUpdated(id: $id) { id status } }';
-      const theirs = await subscribeSse((u, i) => h.app.gateway.fetch(u, i), token, query, { id });
+      const theirs = await subscribeSse(h.fetch, token, query, { id });
       expect(theirs.status).toBe(200);
       await theirs.close();
     },
@@ -175,8 +175,8 @@ describe('ownership by enumeration of the schema', () => {
   it("Subscription.connectionUpdated: B's stream on A's id stays silent while A's receives the change", async () => {
     const query = 'subscription($id: ID) { connectionUpdated(id: $id) { id status } }';
     const c = await linkConnection(h, alice, 'PLAID');
-    const theirs = await subscribeSse((u, i) => h.app.gateway.fetch(u, i), bob, query, { id: c.id });
-    const mine = await subscribeSse((u, i) => h.app.gateway.fetch(u, i), alice, query, { id: c.id });
+    const theirs = await subscribeSse(h.fetch, bob, query, { id: c.id });
+    const mine = await subscribeSse(h.fetch, alice, query, { id: c.id });
     try {
       const r = await h.gql(alice, RESET, { input: { connectionId: c.id } });
       expect(r.body.data.resetConnection.connection.status).toBe('LOGIN_REQUIRED');

@@ -12,7 +12,7 @@ let bob: string;
 let admin: string;
 const open: SseSubscription[] = [];
 const watch = async (token: string | null, vars: Record<string, unknown> = {}) => {
-  const s = await subscribeSse((u, i) => h.app.gateway.fetch(u, i), token, SUB, vars);
+  const s = await subscribeSse(h.fetch, token, SUB, vars);
   open.push(s);
   return s;
 };
@@ -100,7 +100,7 @@ describe('connectionUpdated', () => {
   });
 
   it('an unauthenticated subscription is refused with 401', async () => {
-    const res = await h.app.gateway.fetch('http://gateway.test/graphql', {
+    const res = await h.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ query: SUB }),
@@ -108,7 +108,7 @@ describe('connectionUpdated', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
     expect(await res.text()).toContain("UNAUTHENTICATED");
-    const bad = await h.app.gateway.fetch('http://gateway.test/graphql', {
+    const bad = await h.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer not-a-token' },
       body: JSON.stringify({ query: SUB }),
