@@ -178,7 +178,7 @@ function main(): number {
         const run = spawnSync(join(scratch, 'node_modules/.bin/vitest'), ['run', '--bail=1', ...m.tests], {
           cwd: scratch,
           encoding: 'utf8',
-          env: { ...process.env, CI: '1' },
+          env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
           maxBuffer: 64 * 1024 * 1024,
         });
         const failed = [...new Set([...(run.stdout + run.stderr).matchAll(/FAIL\s+(\S+\.test\.ts)\s*>\s*([^\n]+)/g)].map((x) => `${x[1]} > ${x[2]!.trim()}`))];
