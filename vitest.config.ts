@@ -10,6 +10,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Files and the tests inside them run in a random order (the seed is printed): no test may
+    // depend on another's leftovers. Reproduce an order with --sequence.seed=<seed>.
+    sequence: { shuffle: { files: true, tests: true } },
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

@@ -59,15 +59,15 @@ describe('caller authentication', () => {
     expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(JSON.stringify(res.body)).not.toContain('Did you mean');
     // GET with a query is an operation too; GET without one is the GraphiQL page.
-    const get = await h.app.gateway.fetch('http://gateway.test/graphql?query=%7B__typename%7D', { headers: { accept: 'application/json', 'x-graphql-csrf': '1' } });
+    const get = await h.fetch('http://gateway.test/graphql?query=%7B__typename%7D', { headers: { accept: 'application/json', 'x-graphql-csrf': '1' } });
     expect(get.status).toBe(401);
-    const page = await h.app.gateway.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
+    const page = await h.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
   });
 
   it('a malformed Authorization header is 401 too', async () => {
-    const res = await h.app.gateway.fetch('http://gateway.test/graphql', {
+    const res = await h.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Basic YWxpY2U6cGFzcw==' },
       body: JSON.stringify({ query: '{ __typename }' }),

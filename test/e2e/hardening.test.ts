@@ -83,6 +83,27 @@ describe('document limits', () => {
     await health();
   });
 
+  /** `__schema { queryType { ofType x k { name } } }`: 2 + k levels of selection sets. */
+  const ofTypes = (k: number) => `queryType { ${'ofType { '.repeat(k)}name${' }'.repeat(k)} }`;
+
+  it('counts levels exactly: 16 pass, 17 are refused', async () => {
+    const ok = await h.gql(token, `{ __schema { ${ofTypes(14)} } }`);
+    expect(ok.body.errors).toBeUndefined();
+    expect(ok.body.data.__schema.queryType).toEqual({ ofType: null }); // Query is a named type: no ofType
+    const deep = await h.gql(token, `{ __schema { ${ofTypes(15)} } }`);
+    expect(deep.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
+  });
+
+  it.each([
+    ['a named fragment', `query { __schema { ...S } } fragment S on __Schema { ${ofTypes(15)} }`],
+    ['nested named fragments', `query { __schema { ...S } } fragment S on __Schema { queryType { ...T } } fragment T on __Type { ${'ofType { '.repeat(15)}name${' }'.repeat(15)} }`],
+    ['an inline fragment', `query { __schema { ... on __Schema { ${ofTypes(15)} } } }`],
+  ])('counts the levels inside %s (17 deep is refused)', async (_name, q) => {
+    const res = await h.gql(token, q);
+    expect(res.body.data).toBeUndefined();
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
+  });
+
   it('lets the standard introspection query through (15 deep)', async () => {
     const res = await h.gql(token, getIntrospectionQuery());
     expect(res.body.errors).toBeUndefined();

@@ -45,9 +45,9 @@ const PROVIDERS = {
     kid: () => h.plaid.currentSigningKeyId,
     // Plaid's key endpoint is open to any Plaid client: an attacker can know the public key.
     publicKey: () => JSON.stringify((h.plaid as unknown as { signer: { publicKey(k: string): unknown } }).signer.publicKey(h.plaid.currentSigningKeyId)),
-    body: () =>
+    body: (c: Linked) =>
       JSON.stringify(
-        { webhook_type: 'ITEM', webhook_code: 'ERROR', item_id: conns.PLAID.providerConnectionId, error: { error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', error_message: 'x' }, environment: 'sandbox' },
+        { webhook_type: 'ITEM', webhook_code: 'ERROR', item_id: c.providerConnectionId, error: { error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', error_message: 'x' }, environment: 'sandbox' },
         null,
         2,
       ),
@@ -57,12 +57,12 @@ const PROVIDERS = {
     header: 'MoneyKit-Signature',
     kid: () => h.moneykit.currentKid,
     publicKey: () => JSON.stringify(h.moneykit.jwks.keys[0]),
-    body: () =>
+    body: (c: Linked) =>
       JSON.stringify({
         webhook_event: 'link.state_changed',
         webhook_idempotency_key: randomUUID(),
         webhook_timestamp: new Date().toISOString(),
-        link_id: conns.MONEYKIT.providerConnectionId,
+        link_id: c.providerConnectionId,
         state: 'error',
         error: 'auth_expired',
       }),
@@ -70,55 +70,58 @@ const PROVIDERS = {
 } as const;
 
 type P = keyof typeof PROVIDERS;
-type Forgery = { name: string; reason: string; make: (p: P) => Promise<{ body: string; headers: Record<string, string> }> };
+type Forgery = { name: string; reason: string; make: (p: P, c: Linked) => Promise<{ body: string; headers: Record<string, string> }> };
 
 const forgeries: Forgery[] = [
-  { name: 'no signature header', reason: 'missing_signature', make: async (p) => ({ body: PROVIDERS[p].body(), headers: {} }) },
+  { name: 'no signature header', reason: 'missing_signature', make: async (p, c) => ({ body: PROVIDERS[p].body(c), headers: {} }) },
   {
     name: "signed with another key under the provider's kid",
     reason: 'bad_signature',
-    make: async (p) => {
-      const body = PROVIDERS[p].body();
+    make: async (p, c) => {
+      const body = PROVIDERS[p].body(c);
       return { body, headers: { [PROVIDERS[p].header]: await sign(body, attacker, { iat: nowS(), kid: PROVIDERS[p].kid() }) } };
     },
   },
   {
     name: 'alg none',
     reason: 'bad_algorithm',
-    make: async (p) => {
-      const body = PROVIDERS[p].body();
+    make: async (p, c) => {
+      const body = PROVIDERS[p].body(c);
       return { body, headers: { [PROVIDERS[p].header]: unsignedToken(body, PROVIDERS[p].kid(), nowS()) } };
     },
   },
   {
     name: 'HS256 keyed with the public key',
     reason: 'bad_algorithm',
-    make: async (p) => {
-      const body = PROVIDERS[p].body();
+    make: async (p, c) => {
+      const body = PROVIDERS[p].body(c);
       return { body, headers: { [PROVIDERS[p].header]: hmacWithPublicKey(body, PROVIDERS[p].kid(), nowS(), PROVIDERS[p].publicKey()) } };
     },
   },
   {
     name: 'genuine signature, tampered body',
     reason: 'body_hash_mismatch',
-    make: async (p) => ({ body: PROVIDERS[p].body(), headers: genuine[p].headers }),
+    make: async (p, c) => ({ body: PROVIDERS[p].body(c), headers: genuine[p].headers }),
   },
   {
     name: 'unknown kid',
     reason: 'unknown_key',
-    make: async (p) => {
-      const body = PROVIDERS[p].body();
+    make: async (p, c) => {
+      const body = PROVIDERS[p].body(c);
       return { body, headers: { [PROVIDERS[p].header]: await sign(body, attacker, { iat: nowS(), kid: `kid-${randomUUID()}` }) } };
     },
   },
 ];
 
 describe.each(['PLAID', 'MONEYKIT'] as const)('forged deliveries to %s', (p) => {
+  // Each case forges against a connection of its own and reads only the log lines it caused, so a
+  // forgery that got through fails its own case and no other.
   it.each(forgeries)('$name -> 401, nothing recorded or applied', async (f) => {
-    const c = conns[p];
+    const c = await linkConnection(h, await h.token(`victim-${randomUUID()}`), p);
     const before = (await h.store.getConnections([c.internalId]))[0]!;
     const eventsBefore = (await eventsFor(h, p, c.providerConnectionId)).length;
-    const { body, headers } = await f.make(p);
+    const { body, headers } = await f.make(p, c);
+    const logsBefore = h.logs.length;
     const res = await postWebhook(h.url, PROVIDERS[p].path, body, headers);
     expect(res.status).toBe(401);
     expect(await res.text()).not.toContain(f.reason); // the reason is logged, never told to the sender
@@ -126,13 +129,17 @@ describe.each(['PLAID', 'MONEYKIT'] as const)('forged deliveries to %s', (p) => 
     expect(after).toEqual(before);
     expect(after.status).toBe('CONNECTED');
     expect(await eventsFor(h, p, c.providerConnectionId)).toHaveLength(eventsBefore);
-    expect(h.logs.some((l) => l.includes('"webhook rejected"') && l.includes(`"reason":"${f.reason}"`) && l.includes(`"provider":"${p}"`))).toBe(true);
+    const rejected = h.logs.slice(logsBefore).filter((l) => l.includes('"webhook rejected"'));
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toContain(`"reason":"${f.reason}"`);
+    expect(rejected[0]).toContain(`"provider":"${p}"`);
   });
 });
 
 describe('a genuinely signed delivery with a stale iat', () => {
   it('MoneyKit signed it 10 minutes ago: 401, not recorded, not applied', async () => {
-    const c = conns.MONEYKIT;
+    const c = await linkConnection(h, await h.token(`victim-${randomUUID()}`), 'MONEYKIT');
+    const logsBefore = h.logs.length;
     const eventsBefore = (await eventsFor(h, 'MONEYKIT', c.providerConnectionId)).length;
     // The emulator's clock runs ten minutes behind while it signs this one delivery.
     mkSkewMs = 10 * 60_000;
@@ -146,7 +153,7 @@ describe('a genuinely signed delivery with a stale iat', () => {
     expect(JSON.parse(Buffer.from(d!.headers['moneykit-signature']!.split('.')[1]!, 'base64url').toString()).iat).toBeLessThan(nowS() - 500);
     expect((await h.store.getConnections([c.internalId]))[0]!.status).toBe('CONNECTED');
     expect(await eventsFor(h, 'MONEYKIT', c.providerConnectionId)).toHaveLength(eventsBefore);
-    expect(h.logs.some((l) => l.includes('"webhook rejected"') && l.includes('"reason":"stale"'))).toBe(true);
+    expect(h.logs.slice(logsBefore).filter((l) => l.includes('"webhook rejected"') && l.includes('"reason":"stale"'))).toHaveLength(1);
   });
 });
 

@@ -24,7 +24,16 @@ export interface Harness {
   store: SqlConnectionStore;
   url: string;
   logs: string[];
+  /** Static secrets: provider client secrets and the JWT secret. */
   secrets: string[];
+  /** Every response body (GraphQL answers, subscription event streams) that went through `fetch`/`gql`. */
+  responses: Transcript;
+  /** The gateway's fetch handler, recording every response body into `responses`. */
+  fetch: (url: string, init?: RequestInit) => Promise<Response>;
+  /** Static secrets plus every provider access token issued during the run (see issuedSecrets). */
+  allSecrets(): Promise<string[]>;
+  /** Fails when any secret appears in a log line, response or subscription event so far. */
+  assertNoSecretLeaks(): Promise<void>;
   token(sub: string, opts?: { scope?: string; expiresIn?: string | number }): Promise<string>;
   /** A typed document (test/generated) gives typed data; a string gives `any`. */
   gql: ReturnType<typeof gqlClient>;
@@ -64,6 +73,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const logger = createLogger(config.logLevel, { write: (s: string) => void logs.push(s) });
   const app = await buildApp(config, logger, { store });
   server.on('request', app.gateway);
+  const responses = new Transcript();
+  const fetch = recordingFetch(app.gateway, responses);
+  const staticSecrets = [plaidCreds.secret, mkCreds.clientSecret, jwtSecret];
+  // Collected while the store is open; close() sweeps once more with what it saw.
+  let known: string[] = [];
+  const allSecrets = async () => (known = [...new Set([...known, ...staticSecrets, ...(await issuedSecrets(plaid, moneykit, store))])]);
+  let closed = false;
+  const assertNoSecretLeaks = async () => {
+    const secrets = closed ? known : await allSecrets();
+    expectNoSecrets(secrets, [...logs, ...responses.texts()]);
+  };
 
   return {
     app,
@@ -72,16 +92,24 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     store,
     url,
     logs,
-    secrets: [plaidCreds.secret, mkCreds.clientSecret, jwtSecret],
+    secrets: staticSecrets,
+    responses,
+    fetch,
+    allSecrets,
+    assertNoSecretLeaks,
     token: (sub, o = {}) => signDemoToken(jwtSecret, { sub, ...(o.scope ? { scope: o.scope } : {}), expiresIn: o.expiresIn ?? '1h' }),
-    gql: gqlClient(app),
+    gql: gqlClient({ gateway: { fetch } }),
+    /** Shuts everything down, then sweeps every log line, response and event of the run for secrets. */
     async close() {
+      await allSecrets().catch(() => undefined); // a test may have closed the store already
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await app.close();
       if (!opts.store) await store.close();
       await plaid.close();
       await moneykit.close();
+      closed = true;
+      await assertNoSecretLeaks();
     },
   };
 }
@@ -108,8 +136,79 @@ export function gatewayTestEnv(o: {
   };
 }
 
+type FetchFn = (url: string, init: RequestInit) => Response | Promise<Response>;
+
+/** Response bodies as they streamed by, one entry per response (chunks joined when read). */
+export class Transcript {
+  private readonly bodies: string[][] = [];
+  open(): string[] {
+    const parts: string[] = [];
+    this.bodies.push(parts);
+    return parts;
+  }
+  texts(): string[] {
+    return this.bodies.map((p) => p.join(''));
+  }
+}
+
+/**
+ * The gateway's fetch with every response body copied into `into` as the client reads it
+ * (subscription streams included: a pass-through, so cancelling still reaches the server).
+ */
+export function recordingFetch(gateway: { fetch: FetchFn }, into: Transcript) {
+  return async (url: string, init?: RequestInit): Promise<Response> => {
+    const res = await gateway.fetch(url, init ?? {});
+    if (!res.body) return res;
+    const parts = into.open();
+    const decoder = new TextDecoder();
+    const copy = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, ctl) {
+        parts.push(decoder.decode(chunk, { stream: true }));
+        ctl.enqueue(chunk);
+      },
+    });
+    return new Response(res.body.pipeThrough(copy), { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+/**
+ * Provider secrets issued during a run: every Plaid access token the gateway sent, every MoneyKit
+ * bearer token it used, and every credential still stored (decrypted).
+ */
+export async function issuedSecrets(plaid: PlaidEmulator, moneykit: MoneyKitEmulator, store: SqlConnectionStore): Promise<string[]> {
+  const out = new Set<string>();
+  for (const r of plaid.requests) {
+    const t = (r.body as { access_token?: unknown } | null)?.access_token;
+    if (typeof t === 'string' && t) out.add(t);
+  }
+  for (const r of moneykit.requests) {
+    const auth = r.headers['authorization'];
+    const m = typeof auth === 'string' ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
+    if (m) out.add(m[1]!);
+  }
+  const ids: string[] = [];
+  for (let after: { createdAt: Date; id: string } | null = null; ; ) {
+    const page = await store.listConnections({}, { first: 500, after });
+    ids.push(...page.items.map((c) => c.id));
+    const last = page.items.at(-1);
+    if (!page.hasNextPage || !last) break;
+    after = { createdAt: last.createdAt, id: last.id };
+  }
+  for (const c of await store.getCredentials(ids)) if (c) out.add(c);
+  return [...out];
+}
+
+/** Fails naming the first secret found in any of the texts (only a prefix of it is shown). */
+export function expectNoSecrets(secrets: readonly string[], texts: readonly string[]): void {
+  for (const s of secrets) {
+    if (s.length < 8) throw new Error(`a secret of ${s.length} characters cannot be swept reliably`);
+    const hit = texts.find((t) => t.includes(s));
+    if (hit !== undefined) throw new Error(`secret ${s.slice(0, 6)}... found in: ${hit.slice(0, 300)}`);
+  }
+}
+
 /** GraphQL over the gateway's fetch handler; a typed document (test/generated) gives typed data. */
-export function gqlClient(app: Pick<App, 'gateway'>) {
+export function gqlClient(app: { gateway: { fetch: FetchFn } }) {
   return async function gql<T = any, V = Record<string, unknown>>(
     token: string | null,
     query: string | TypedDocumentNode<T, V>,

@@ -74,7 +74,8 @@ describe('the circuit breaker per provider, end to end', () => {
     const fast = await h.gql(token, REFRESH, { input: { connectionId: c.id } });
     expect(fast.body.data.refreshConnection.code).toBe('PROVIDER_UNAVAILABLE');
     expect(fast.body.data.refreshConnection.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    expect(Date.now() - t0).toBeLessThan(200);
+    // Refused at once rather than after a provider timeout (seconds); the request count proves no call.
+    expect(Date.now() - t0).toBeLessThan(2_000);
     expect(d.count(h, 'read') - before).toBe(3);
     expect(sample(await metricsText(), `gateway_provider_http_requests_total{outcome="circuit_open",provider="${d.provider}",status="none"}`)).toBeGreaterThanOrEqual(1);
 

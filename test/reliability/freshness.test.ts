@@ -108,7 +108,7 @@ describe('nothing lost: an exchange whose store write fails', () => {
     else h2.moneykit.injectFault({ method: 'DELETE', path: '/links/{id}', kind: 'reset', times: 1 });
     failInserts = 1;
 
-    const res = await h2.app.gateway.fetch('http://gateway.test/graphql', {
+    const res = await h2.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${t}`, 'x-request-id': `exchange-${d.provider}` },
       body: JSON.stringify({ query: EXCHANGE, variables: { input: { provider: d.provider, publicToken } } }),

@@ -79,6 +79,12 @@ describe('contract section 3 rows (MoneyKit)', () => {
     ['error', 'system_error', 'PROVIDER_ERROR'],
     ['error', 'payment_error', 'PROVIDER_ERROR'], // legacy, decided in status.ts
   ];
+  it('the hand-written rows name every PublicLinkState and PublicLinkError of the spec', () => {
+    expect([...new Set(rows.map((r) => r[0]))].sort()).toEqual([...specEnum('PublicLinkState')].sort());
+    const codes = rows.map((r) => r[1]).filter((c): c is string => c !== null);
+    for (const v of specEnum('PublicLinkError')) expect(codes, v).toContain(v);
+  });
+
   it.each(rows)('%s + %s -> %s', (state, code, status) => {
     expect(linkStatus(state, code)).toBe(status);
     const err = linkError(state, code);

@@ -1,0 +1,203 @@
+// `npm run mutation`: one-line changes to security- and correctness-critical code, each applied to a
+// scratch copy of the project (never to the working tree), with the test files that should notice.
+// A mutant is killed when those tests fail. Run before a release; it takes a while (e2e files).
+//
+//   npm run mutation                 all mutants
+//   npm run mutation -- 3 5          only mutants 3 and 5 (1-based, as listed)
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+interface Mutant {
+  /** What the change means, in one line. */
+  what: string;
+  file: string;
+  /** Exact text that must occur once in `file`, and its replacement. */
+  from: string;
+  to: string;
+  /** Test files that must fail. */
+  tests: string[];
+}
+
+const MUTANTS: Mutant[] = [
+  // The five from issue 15.
+  {
+    what: 'completeUpdateLink loads the connection as if the caller were admin',
+    file: 'src/connections/service.ts',
+    from: 'const { r, ref } = await loadOwned(caller, id);\n      return readAndApply(r, ref, true);',
+    to: 'const { r, ref } = await loadOwned({ ...caller, admin: true }, id);\n      return readAndApply(r, ref, true);',
+    tests: ['test/e2e/ownership.test.ts'],
+  },
+  {
+    what: 'fragment spreads no longer counted by the depth rule',
+    file: 'src/graphql/limits.ts',
+    from: 'if (f) max = Math.max(max, depthOf(f.selectionSet, depth, new Set([...seen, name])));',
+    to: 'if (f) max = Math.max(max, depth);',
+    tests: ['test/e2e/hardening.test.ts'],
+  },
+  {
+    what: 'Plaid MFA_NOT_SUPPORTED mapped to CONNECTED',
+    file: 'src/providers/plaid/status.ts',
+    from: "MFA_NOT_SUPPORTED: 'DISCONNECTED',",
+    to: "MFA_NOT_SUPPORTED: 'CONNECTED',",
+    tests: ['test/providers/plaid/normalization.test.ts'],
+  },
+  {
+    what: 'an access token added to a log line on the exchange-cleanup path',
+    file: 'src/connections/service.ts',
+    from: "'storing an exchanged connection failed; removing it at the provider');",
+    to: "`storing an exchanged connection failed; removing it at the provider (${ref.credential})`);",
+    tests: ['test/e2e/secrets.test.ts'],
+  },
+  {
+    what: "resetConnections without ids lists every user's connections",
+    file: 'src/connections/service.ts',
+    from: 'store.listConnections({ userId: caller.userId }, { first: 500, after })',
+    to: 'store.listConnections({}, { first: 500, after })',
+    tests: ['test/e2e/ownership.test.ts'],
+  },
+  // Ownership and authorization.
+  {
+    what: 'every stored connection is visible to every caller',
+    file: 'src/connections/service.ts',
+    from: 'return !!r && (caller.admin || r.userId === caller.userId);',
+    to: 'return !!r;',
+    tests: ['test/e2e/ownership.test.ts'],
+  },
+  {
+    what: 'connections lists what the filter asks for, admin or not, and admins see only their own by default',
+    file: 'src/connections/service.ts',
+    from: 'const userId = caller.admin ? filter.userId : caller.userId;',
+    to: 'const userId = filter.userId ?? caller.userId;',
+    tests: ['test/e2e/auth.test.ts'],
+  },
+  {
+    what: 'any scope containing the letters "admin" makes an admin',
+    file: 'src/auth/auth.ts',
+    from: "return { userId: sub, admin: scope.includes('admin') };",
+    to: "return { userId: sub, admin: scope.some((s) => s.includes('admin')) };",
+    tests: ['test/auth/auth.test.ts'],
+  },
+  {
+    what: 'subscription streams no longer filtered by owner',
+    file: 'src/graphql/types/subscription.ts',
+    from: '(!id || r.id === only) && ctx.service.visibleTo(ctx.caller, r)',
+    to: '(!id || r.id === only)',
+    tests: ['test/e2e/ownership.test.ts', 'test/e2e/subscriptions.test.ts'],
+  },
+  {
+    what: 'resets allowed on production connections',
+    file: 'src/connections/service.ts',
+    from: 'if (!r.sandbox || !adapter.sandbox) throw new SandboxOnlyError();',
+    to: 'if (!r.sandbox && !adapter.sandbox) throw new SandboxOnlyError();',
+    tests: ['test/e2e/auth.test.ts'],
+  },
+  // Webhook verification.
+  {
+    what: 'webhook signatures accepted ten times older than allowed',
+    file: 'src/webhooks/signed-delivery.ts',
+    from: 'if (nowSeconds - iat > c.maxAgeSeconds)',
+    to: 'if (nowSeconds - iat > c.maxAgeSeconds * 10)',
+    tests: ['test/providers/webhooks/plaid.test.ts', 'test/providers/webhooks/moneykit.test.ts'],
+  },
+  {
+    what: 'webhook body hash compared by length only',
+    file: 'src/webhooks/signed-delivery.ts',
+    from: 'if (claimed.length !== actual.length || !timingSafeEqual(actual, claimed)) {',
+    to: 'if (claimed.length !== actual.length) {',
+    tests: ['test/providers/webhooks/plaid.test.ts', 'test/providers/webhooks/moneykit.test.ts'],
+  },
+  // Encryption at rest.
+  {
+    what: 'a constant IV for every encrypted access token',
+    file: 'src/store/crypto.ts',
+    from: 'const iv = randomBytes(IV_BYTES);',
+    to: 'const iv = Buffer.alloc(IV_BYTES);',
+    tests: ['test/store/encryption.test.ts'],
+  },
+  // Status tables.
+  {
+    what: 'MoneyKit auth_expired mapped to USER_ACTION_REQUIRED',
+    file: 'src/providers/moneykit/status.ts',
+    from: "auth_expired: 'LOGIN_REQUIRED',",
+    to: "auth_expired: 'USER_ACTION_REQUIRED',",
+    tests: ['test/providers/moneykit/status.test.ts'],
+  },
+  {
+    what: 'EXPIRING asks for no action',
+    file: 'src/domain/connection.ts',
+    from: "EXPIRING: 'UPDATE_LINK',",
+    to: "EXPIRING: 'NONE',",
+    tests: ['test/domain/connection.test.ts'],
+  },
+  // Limits.
+  {
+    what: 'one alias more than the limit allows passes',
+    file: 'src/graphql/limits.ts',
+    from: 'if (node.alias && ++count > maxAliases && !reported) {',
+    to: 'if (node.alias && ++count > maxAliases + 1 && !reported) {',
+    tests: ['test/e2e/hardening.test.ts'],
+  },
+];
+
+const ROOT = resolve(import.meta.dirname, '..');
+const COPIED = ['package.json', 'tsconfig.json', 'vitest.config.ts', 'src', 'test', 'specs', 'schema'];
+
+function selected(): Array<[number, Mutant]> {
+  const picks = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n >= 1 && n <= MUTANTS.length);
+  const all = MUTANTS.map((m, i) => [i + 1, m] as [number, Mutant]);
+  return picks.length ? all.filter(([n]) => picks.includes(n)) : all;
+}
+
+function main(): number {
+  // All edits happen in a scratch copy: the working tree is never modified, whatever happens.
+  const scratch = mkdtempSync(join(tmpdir(), 'mutation-'));
+  const cleanup = () => rmSync(scratch, { recursive: true, force: true });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+  try {
+    for (const p of COPIED) cpSync(join(ROOT, p), join(scratch, p), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'), 'dir');
+    const results: Array<{ n: number; m: Mutant; outcome: 'killed' | 'survived' | 'invalid'; detail: string }> = [];
+    for (const [n, m] of selected()) {
+      const path = join(scratch, m.file);
+      const original = readFileSync(path, 'utf8');
+      const count = original.split(m.from).length - 1;
+      if (count !== 1) {
+        results.push({ n, m, outcome: 'invalid', detail: `expected text found ${count} times in ${m.file}` });
+        console.log(`#${n} INVALID  ${m.what}: the text to change occurs ${count} times`);
+        continue;
+      }
+      writeFileSync(path, original.replace(m.from, m.to));
+      try {
+        const run = spawnSync(join(scratch, 'node_modules/.bin/vitest'), ['run', '--bail=1', ...m.tests], {
+          cwd: scratch,
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        const failed = [...new Set([...(run.stdout + run.stderr).matchAll(/FAIL\s+(\S+\.test\.ts)\s*>\s*([^\n]+)/g)].map((x) => `${x[1]} > ${x[2]!.trim()}`))];
+        const outcome = run.status === 0 ? 'survived' : 'killed';
+        const detail = outcome === 'killed' ? failed[0] ?? `exit ${run.status}` : 'all tests passed';
+        results.push({ n, m, outcome, detail });
+        console.log(`#${n} ${outcome.toUpperCase().padEnd(8)} ${m.what}\n    ${detail}`);
+      } finally {
+        writeFileSync(path, original);
+      }
+    }
+    const valid = results.filter((r) => r.outcome !== 'invalid');
+    const killed = valid.filter((r) => r.outcome === 'killed').length;
+    console.log(`\nmutation score: ${killed}/${valid.length} killed (${valid.length ? Math.round((100 * killed) / valid.length) : 0}%)` +
+      (results.length > valid.length ? `, ${results.length - valid.length} invalid (update the list)` : ''));
+    return killed === valid.length && valid.length === results.length ? 0 : 1;
+  } finally {
+    cleanup();
+  }
+}
+
+process.exitCode = main();
