@@ -16,7 +16,6 @@ import type { SqlConnectionStore } from '../../src/store/sql-store.js';
 import type { ConnectionStore } from '../../src/store/store.js';
 import { newConnection } from './store-suite.js';
 
-/** One connection's secret through the batch read. */
 /** One connection's secret; a row that does not decrypt throws its TokenDecryptionError. */
 const credentialOf = async (s: Pick<ConnectionStore, 'getCredentials'>, id: string) => {
   const v = (await s.getCredentials([id]))[0] ?? null;
