@@ -174,6 +174,7 @@ function gatewayEnv(emuUrl: string, store: Record<string, string>, extra: Record
   return {
     NODE_ENV: 'production',
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    METRICS_TOKEN: randomBytes(16).toString('hex'),
     AUTH_JWT_SECRET: jwtSecret,
     PLAID_CLIENT_ID: plaidCreds.clientId,
     PLAID_SECRET: plaidCreds.secret,

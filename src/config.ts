@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LINK_COMPLETE_PATH } from './http-paths.js';
+import { isTriviallyWeakKey } from './store/crypto.js';
 
 /**
  * The only reader of process.env: one zod schema, one frozen object. Invalid configuration stops
@@ -9,6 +10,17 @@ import { LINK_COMPLETE_PATH } from './http-paths.js';
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(blankToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional());
+/** Parsed, not only prefix-matched: pg would otherwise fail later with a line that names no variable. */
+const isPostgresUrl = (v: string): boolean => {
+  try {
+    const u = new URL(v);
+    return /^postgres(ql)?:$/.test(u.protocol) && (u.hostname !== '' || u.searchParams.has('host'));
+  } catch {
+    return false;
+  }
+};
+/** Unset stays undefined: production must choose (see loadConfig); elsewhere it means sandbox. */
+const providerEnv = z.preprocess(blankToUndefined, z.enum(['sandbox', 'production']).optional());
 const intIn = (min: number, max: number, dflt: number) =>
   z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(dflt));
 
@@ -17,7 +29,8 @@ const envSchema = z.object({
   PORT: intIn(0, 65535, 4000),
   HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
   PUBLIC_URL: optionalUrl,
-  DATABASE_URL: z.preprocess(blankToUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+  // Messages never echo the value: a connection string carries a password.
+  DATABASE_URL: z.preprocess(blankToUndefined, z.string().refine(isPostgresUrl, 'must be a postgres:// URL with a host, e.g. postgres://user:password@host:5432/database').optional()),
   DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./.data')),
   REDIS_URL: z.preprocess(blankToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
   ENCRYPTION_KEY: z.preprocess(
@@ -25,6 +38,7 @@ const envSchema = z.object({
     z
       .string()
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+      .refine((v) => !isTriviallyWeakKey(Buffer.from(v, 'base64')), 'all bytes are equal: not a secret (generate one: openssl rand -base64 32)')
       .optional(),
   ),
   AUTH_JWT_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
@@ -33,11 +47,11 @@ const envSchema = z.object({
   AUTH_AUDIENCE: optionalString,
   PLAID_CLIENT_ID: optionalString,
   PLAID_SECRET: optionalString,
-  PLAID_ENV: z.preprocess(blankToUndefined, z.enum(['sandbox', 'production']).default('sandbox')),
+  PLAID_ENV: providerEnv,
   PLAID_BASE_URL: optionalUrl,
   MONEYKIT_CLIENT_ID: optionalString,
   MONEYKIT_CLIENT_SECRET: optionalString,
-  MONEYKIT_ENV: z.preprocess(blankToUndefined, z.enum(['sandbox', 'production']).default('sandbox')),
+  MONEYKIT_ENV: providerEnv,
   MONEYKIT_BASE_URL: optionalUrl,
   LINK_REDIRECT_URI: optionalUrl,
   STATUS_MAX_AGE_SECONDS: intIn(0, 86_400 * 365, 300),
@@ -105,7 +119,7 @@ export interface Config {
     retry: { retries: number; baseDelayMs: number; maxRetryAfterMs: number };
     circuit: { failureThreshold: number; openMs: number };
   };
-  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`; required in production. */
   metricsToken: string | null;
   /** How long SIGTERM waits for in-flight requests before closing their sockets. */
   shutdownTimeoutMs: number;
@@ -139,6 +153,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('AUTH_JWT_SECRET: set it (or AUTH_JWKS_URL); only demo mode generates a secret');
   }
   if (production && demoMode) problems.push('PLAID_CLIENT_ID: demo mode (no provider credentials) is not allowed when NODE_ENV=production');
+  // A provider environment must be a decision: a silent sandbox default could send sandbox-only
+  // calls to a live host, and an environment without credentials would quietly mean the emulator.
+  for (const [envVar, on, value, creds, anyCredential] of [
+    ['PLAID_ENV', plaidOn, e.PLAID_ENV, 'PLAID_CLIENT_ID and PLAID_SECRET', !!(e.PLAID_CLIENT_ID || e.PLAID_SECRET)],
+    ['MONEYKIT_ENV', mkOn, e.MONEYKIT_ENV, 'MONEYKIT_CLIENT_ID and MONEYKIT_CLIENT_SECRET', !!(e.MONEYKIT_CLIENT_ID || e.MONEYKIT_CLIENT_SECRET)],
+  ] as const) {
+    if (production && on && !value) problems.push(`${envVar}: required when NODE_ENV=production (sandbox or production)`);
+    // (Half-set credentials are already reported above.)
+    if (value && !anyCredential) {
+      problems.push(`${envVar}: set, but ${creds} are not${demoMode ? ' (demo mode would use the built-in emulator instead)' : ''}`);
+    }
+  }
+  if (production && !e.METRICS_TOKEN) problems.push('METRICS_TOKEN: required when NODE_ENV=production (GET /metrics answers only with it)');
   if (problems.length) throw new ConfigError(problems);
 
   const publicUrl = (e.PUBLIC_URL ?? listenUrl(e.HOST, e.PORT)).replace(/\/+$/, '');
@@ -159,10 +186,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       audience: e.AUTH_AUDIENCE ?? null,
     },
     plaid: plaidOn
-      ? { clientId: e.PLAID_CLIENT_ID!, secret: e.PLAID_SECRET!, env: e.PLAID_ENV, baseUrl: e.PLAID_BASE_URL ?? null }
+      ? { clientId: e.PLAID_CLIENT_ID!, secret: e.PLAID_SECRET!, env: e.PLAID_ENV ?? 'sandbox', baseUrl: e.PLAID_BASE_URL ?? null }
       : null,
     moneykit: mkOn
-      ? { clientId: e.MONEYKIT_CLIENT_ID!, clientSecret: e.MONEYKIT_CLIENT_SECRET!, env: e.MONEYKIT_ENV, baseUrl: e.MONEYKIT_BASE_URL ?? null }
+      ? { clientId: e.MONEYKIT_CLIENT_ID!, clientSecret: e.MONEYKIT_CLIENT_SECRET!, env: e.MONEYKIT_ENV ?? 'sandbox', baseUrl: e.MONEYKIT_BASE_URL ?? null }
       : null,
     demoMode,
     linkRedirectUri: e.LINK_REDIRECT_URI ?? `${publicUrl}${LINK_COMPLETE_PATH}`,

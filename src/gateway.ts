@@ -27,6 +27,8 @@ export interface GatewayDeps {
   metrics?: Metrics;
   /** When set, GET /metrics requires this bearer token. */
   metricsToken?: string | null;
+  /** false: /metrics answers 404 (production without METRICS_TOKEN). Default true. */
+  metricsEnabled?: boolean;
   /** Providers the gateway has credentials for (readiness). */
   providers: ProviderName[];
   /** Extra readiness checks (Redis, ...). */
@@ -109,10 +111,11 @@ export function createGateway(deps: GatewayDeps) {
         }
       }
       if (path === '/metrics' && request.method === 'GET') {
+        if (deps.metricsEnabled === false) return endResponse(json(404, { error: 'metrics disabled: set METRICS_TOKEN' }));
         if (deps.metricsToken && !bearerMatches(request.headers.get('authorization'), deps.metricsToken)) {
           return endResponse(json(401, { error: 'metrics token required' }, { 'www-authenticate': 'Bearer' }));
         }
-        return endResponse(new Response(metrics.render(), { headers: { 'content-type': METRICS_CONTENT_TYPE } }));
+        return endResponse(new Response(await metrics.render(), { headers: { 'content-type': METRICS_CONTENT_TYPE } }));
       }
       if (path === '/health' && request.method === 'GET') {
         endResponse(json(200, { status: 'ok' }));
@@ -197,6 +200,10 @@ export function createGateway(deps: GatewayDeps) {
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
+    // Yoga's built-in check cannot be switched off and answers 200 for any URL *ending* in its
+    // endpoint (/x/health, /graphql?a=/health), ahead of our routes. A space never survives URL
+    // serialization (it becomes %20), so this endpoint never matches; /health is answered above.
+    healthCheckEndpoint: ' yoga-health-check-disabled',
     landingPage: false,
     graphiql: deps.graphiql ? { title: 'aggregator-gateway', defaultQuery: DEFAULT_QUERY } : false,
     logging: false,

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const server = createServer((req, res) => {
     if (handler) return handler(req, res);
-    res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"status":"starting"}');
+    // Starting: alive (liveness must not fail and get the process restarted mid-migration), not ready.
+    const alive = req.method === 'GET' && (req.url ?? '').split('?')[0] === '/health';
+    res.writeHead(alive ? 200 : 503, { 'retry-after': '1', 'content-type': 'application/json' }).end(alive ? '{"status":"ok","phase":"starting"}' : '{"status":"starting"}');
   });
   // In-flight requests, so shutdown can let them finish; SSE streams never finish by themselves.
   const inflight = new Set<ServerResponse>();

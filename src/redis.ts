@@ -51,9 +51,22 @@ export function createRedisEvents(opts: RedisEventsOptions): RedisEvents {
   };
   const pub = new Redis(opts.url, clientOptions);
   const sub = new Redis(opts.url, clientOptions);
+  // ioredis emits an error per reconnect attempt (several a second while Redis is down): log the
+  // outage once when it starts and once when it ends, never the URL's secrets.
+  const down = new Set<string>();
+  let suppressed = 0;
   for (const [role, c] of [['publish', pub], ['subscribe', sub]] as const) {
-    // Without a listener ioredis prints every reconnect error; log once per kind, without the URL's secrets.
-    c.on('error', (e: Error) => logger.warn({ role, redis: where, err: e.message }, 'redis connection error'));
+    c.on('error', (e: Error) => {
+      if (down.size === 0) logger.warn({ role, redis: where, err: e.message }, 'redis unavailable: retrying in the background; cross-instance events are paused');
+      else suppressed++;
+      down.add(role);
+    });
+    c.on('ready', () => {
+      if (down.delete(role) && down.size === 0) {
+        logger.info({ redis: where, errorsSuppressed: suppressed }, 'redis connection restored');
+        suppressed = 0;
+      }
+    });
   }
 
   // The event target fires publish() without awaiting it; a rejected publish (Redis down) must be

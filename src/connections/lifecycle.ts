@@ -237,7 +237,10 @@ export function createLifecycle(deps: LifecycleDeps) {
           groups.set(key, [...(groups.get(key) ?? []), r]);
         }
         const secrets = await store.getCredentials(targets.map((r) => r.id));
-        const refs = new Map(targets.map((r, i) => [r.id, refOf(r, secrets[i] ?? null)] as const));
+        // All or nothing, like the ownership check: an undecryptable secret stops the batch before any reset.
+        const undecryptable = secrets.find((v) => v instanceof Error);
+        if (undecryptable) throw undecryptable;
+        const refs = new Map(targets.map((r, i) => [r.id, refOf(r, (secrets[i] as string | null | undefined) ?? null)] as const));
         const done: ConnectionRecord[] = [];
         for (const group of groups.values()) {
           const first = group[0]!;

@@ -30,6 +30,19 @@ export class InvalidEncryptionKeyError extends Error {
   }
 }
 
+/** Stored data was encrypted with another key: starting would make every stored secret unreadable. */
+export class EncryptionKeyMismatchError extends Error {
+  constructor() {
+    super('ENCRYPTION_KEY does not decrypt the data already stored (wrong key?); nothing was changed');
+    this.name = 'EncryptionKeyMismatchError';
+  }
+}
+
+/** A key whose bytes are all equal (all zero, all 0xff, ...): a placeholder, not a secret. */
+export function isTriviallyWeakKey(key: Buffer): boolean {
+  return key.length > 0 && key.every((b) => b === key[0]);
+}
+
 /**
  * @param key 32 bytes.
  * @param options.previousKeys older keys still accepted for decryption (key rotation); new

@@ -78,6 +78,20 @@ export const MIGRATIONS: readonly Migration[] = [
       await sql`create index webhook_events_held on webhook_events (provider, provider_connection_id) where outcome = 'unknown_connection'`.execute(db);
     },
   },
+  {
+    version: 3,
+    name: 'encryption key check',
+    async up(db) {
+      // One value encrypted with the key in use when it was written: a start with another key
+      // fails to decrypt it and stops before anything is written (see sql-store verifyKey).
+      await sql`
+        create table encryption_key_check (
+          id integer primary key check (id = 1),
+          ciphertext text not null,
+          created_at timestamptz not null default now()
+        )`.execute(db);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
@@ -90,7 +104,12 @@ const MIGRATION_LOCK_KEY = 0x616767722d6777n;
  * instances that start together queue up: the first migrates, the others then see its rows
  * in schema_migrations and do nothing.
  */
-export async function migrate(db: Kysely<any>, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migrate(
+  db: Kysely<any>,
+  migrations: readonly Migration[] = MIGRATIONS,
+  /** Runs in the same transaction after the migrations; throwing rolls them back too. */
+  verify?: (trx: Kysely<any>) => Promise<void>,
+): Promise<number[]> {
   assertOrdered(migrations);
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK_KEY.toString())}::bigint)`.execute(trx);
@@ -109,6 +128,7 @@ export async function migrate(db: Kysely<any>, migrations: readonly Migration[] 
       await sql`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`.execute(trx);
       ran.push(m.version);
     }
+    await verify?.(trx);
     return ran;
   });
 }

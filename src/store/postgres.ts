@@ -23,6 +23,20 @@ export async function openPostgresStore(opts: {
     connectionTimeoutMillis: 10_000,
   });
   pool.on('error', (err) => opts.onPoolError?.(err));
+  // Fail at start with a line an operator can act on (pg's own names no variable).
+  try {
+    await pool.query('select 1');
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`DATABASE_URL: cannot connect to PostgreSQL (${pgReason(e)})`);
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return createSqlStore(db, { cipher: opts.cipher });
+}
+
+/** The failure without the connection string (pg messages name host, port, user, never the password). */
+function pgReason(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown };
+  const message = typeof err.message === 'string' && err.message ? err.message : String(e);
+  return typeof err.code === 'string' ? `${err.code}: ${message}` : message;
 }

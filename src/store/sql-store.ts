@@ -16,8 +16,8 @@ import {
   type WebhookEventInput,
   type WebhookEventRecord,
 } from './store.js';
-import type { TokenCipher } from './crypto.js';
-import { migrate, schemaVersion } from './migrations.js';
+import { EncryptionKeyMismatchError, TokenDecryptionError, type TokenCipher } from './crypto.js';
+import { MIGRATIONS, migrate, schemaVersion } from './migrations.js';
 import type { ConnectionsTable, Database } from './schema.js';
 
 /** The port plus the Kysely handle (tests and admin tooling read raw rows through it). */
@@ -179,6 +179,41 @@ const json = (v: unknown): string | null => (v === null || v === undefined ? nul
 const credentialAad = (provider: string, providerConnectionId: string): string =>
   JSON.stringify(['connection-credential', provider, providerConnectionId]);
 
+/** The plaintext, or the decryption failure as a value (other errors still throw). */
+function tryDecrypt(cipher: TokenCipher, blob: string, aad: string): string | TokenDecryptionError {
+  try {
+    return cipher.decrypt(blob, aad);
+  } catch (e) {
+    if (e instanceof TokenDecryptionError) return e;
+    throw e;
+  }
+}
+
+const KEY_CHECK_AAD = 'encryption-key-check';
+
+/**
+ * Inside the migration transaction: the key must decrypt what is stored. The first start with
+ * this schema writes a check value; a database from before the check is probed with one stored
+ * credential. A wrong key throws, and the transaction (migrations included) rolls back.
+ */
+async function verifyKey(trx: Kysely<any>, cipher: TokenCipher): Promise<void> {
+  const decrypts = (blob: string, aad: string) => !(tryDecrypt(cipher, blob, aad) instanceof TokenDecryptionError);
+  const check = await sql<{ ciphertext: string }>`select ciphertext from encryption_key_check where id = 1`.execute(trx);
+  const stored = check.rows[0]?.ciphertext;
+  if (stored !== undefined) {
+    if (!decrypts(stored, KEY_CHECK_AAD)) throw new EncryptionKeyMismatchError();
+    return;
+  }
+  const probe = await sql<{ provider: string; provider_connection_id: string; credential_ciphertext: string }>`
+    select provider, provider_connection_id, credential_ciphertext from connections
+    where credential_ciphertext is not null limit 1`.execute(trx);
+  const row = probe.rows[0];
+  if (row && !decrypts(row.credential_ciphertext, credentialAad(row.provider, row.provider_connection_id))) {
+    throw new EncryptionKeyMismatchError();
+  }
+  await sql`insert into encryption_key_check (id, ciphertext) values (1, ${cipher.encrypt(randomUUID(), KEY_CHECK_AAD)}) on conflict (id) do nothing`.execute(trx);
+}
+
 function isUniqueViolation(e: unknown, constraint: string): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const err = e as { code?: unknown; constraint?: unknown };
@@ -196,7 +231,7 @@ export function createSqlStore(
     db,
 
     async migrate() {
-      await migrate(db);
+      await migrate(db, MIGRATIONS, (trx) => verifyKey(trx, cipher));
     },
 
     schemaVersion: () => schemaVersion(db),
@@ -272,11 +307,9 @@ export function createSqlStore(
         .select(['id', 'provider', 'provider_connection_id', 'credential_ciphertext'])
         .where('id', 'in', wanted)
         .execute();
-      const byId = new Map(
-        rows.map((r) => [
-          String(r.id).toLowerCase(),
-          r.credential_ciphertext === null ? null : cipher.decrypt(r.credential_ciphertext, credentialAad(r.provider, r.provider_connection_id)),
-        ]),
+      // Each row on its own: one undecryptable secret fails its connection, not the batch.
+      const byId = new Map<string, string | TokenDecryptionError | null>(
+        rows.map((r) => [String(r.id).toLowerCase(), r.credential_ciphertext === null ? null : tryDecrypt(cipher, r.credential_ciphertext, credentialAad(r.provider, r.provider_connection_id))]),
       );
       return ids.map((id) => (isUuid(id) ? (byId.get(id.toLowerCase()) ?? null) : null));
     },

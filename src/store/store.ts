@@ -1,3 +1,4 @@
+import type { TokenDecryptionError } from './crypto.js';
 import type {
   ConnectionErrorInfo,
   ConnectionRecord,
@@ -116,9 +117,10 @@ export interface ConnectionStore extends ProviderUserStore {
   findByProviderId(provider: ProviderName, providerConnectionId: string): Promise<ConnectionRecord | null>;
   /**
    * Decrypted secrets of several connections in one read, in the order of `ids` (null: none or
-   * missing). Callers must never put one in a response or log.
+   * missing; a TokenDecryptionError for a row that does not decrypt, so one bad row fails only
+   * its own connection). Callers must never put one in a response or log.
    */
-  getCredentials(ids: readonly string[]): Promise<(string | null)[]>;
+  getCredentials(ids: readonly string[]): Promise<(string | null | TokenDecryptionError)[]>;
   /** The record and its decrypted secret in one read, for a provider call. Null when missing. */
   getConnectionWithCredential(id: string): Promise<{ record: ConnectionRecord; credential: string | null } | null>;
   /** Newest first (createdAt desc, id desc), `first` items after `after`. */

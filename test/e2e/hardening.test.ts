@@ -161,7 +161,8 @@ describe('operability', () => {
     const text = await res.text();
     expect(text).toContain('# TYPE gateway_http_requests_total counter');
     expect(text).toMatch(/gateway_http_requests_total\{method="POST",route="\/graphql",status="200"\} [1-9]/);
-    expect(text).toMatch(/gateway_http_request_duration_seconds_bucket\{method="POST",route="\/graphql",le="\+Inf"\} [1-9]/);
+    // prom-client writes `le` first; label order carries no meaning in the exposition format.
+    expect(text).toMatch(/gateway_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/graphql"\} [1-9]/);
     expect(text).toMatch(/gateway_webhook_verification_failures_total\{provider="PLAID"\} [1-9]/);
     expect(text).toContain('gateway_provider_circuit_state{provider="PLAID",state="closed"} 1');
   });

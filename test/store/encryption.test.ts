@@ -13,10 +13,15 @@ import {
 import { openStore } from '../../src/store/index.js';
 import { openPgliteStore } from '../../src/store/pglite.js';
 import type { SqlConnectionStore } from '../../src/store/sql-store.js';
+import type { ConnectionStore } from '../../src/store/store.js';
 import { newConnection } from './store-suite.js';
 
-/** One connection's secret through the batch read. */
-const credentialOf = async (s: { getCredentials(ids: readonly string[]): Promise<(string | null)[]> }, id: string) => (await s.getCredentials([id]))[0] ?? null;
+/** One connection's secret; a row that does not decrypt throws its TokenDecryptionError. */
+const credentialOf = async (s: Pick<ConnectionStore, 'getCredentials'>, id: string) => {
+  const v = (await s.getCredentials([id]))[0] ?? null;
+  if (v instanceof Error) throw v;
+  return v;
+};
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -10,11 +10,16 @@ import {
   ConnectionConflictError,
   DuplicateConnectionError,
   type ConnectionRecord,
+  type ConnectionStore,
   type NewConnection,
 } from '../../src/store/store.js';
 
-/** One connection's secret through the batch read. */
-const credentialOf = async (s: { getCredentials(ids: readonly string[]): Promise<(string | null)[]> }, id: string) => (await s.getCredentials([id]))[0] ?? null;
+/** One connection's secret; a row that does not decrypt throws its TokenDecryptionError. */
+const credentialOf = async (s: Pick<ConnectionStore, 'getCredentials'>, id: string) => {
+  const v = (await s.getCredentials([id]))[0] ?? null;
+  if (v instanceof Error) throw v;
+  return v;
+};
 
 export interface StoreSuiteHarness {
   /** Opens the store shared by the whole suite, not yet migrated. */
