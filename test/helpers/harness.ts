@@ -194,7 +194,7 @@ export async function issuedSecrets(plaid: PlaidEmulator, moneykit: MoneyKitEmul
     if (!page.hasNextPage || !last) break;
     after = { createdAt: last.createdAt, id: last.id };
   }
-  for (const c of await store.getCredentials(ids)) if (c) out.add(c);
+  for (const c of await store.getCredentials(ids)) if (typeof c === 'string') out.add(c);
   return [...out];
 }
 
