@@ -55,8 +55,11 @@ const envSchema = z.object({
   PROVIDER_RETRIES: intIn(0, 10, 2),
   PROVIDER_RETRY_BASE_MS: intIn(0, 60_000, 100),
   PROVIDER_MAX_RETRY_AFTER_MS: intIn(0, 600_000, 5_000),
-  CIRCUIT_FAILURE_THRESHOLD: intIn(1, 1000, 5),
-  CIRCUIT_OPEN_MS: intIn(10, 3_600_000, 10_000),
+  PROVIDER_DEADLINE_MS: intIn(100, 600_000, 10_000),
+  CIRCUIT_FAILURE_PERCENT: intIn(1, 99, 50),
+  CIRCUIT_WINDOW_MS: intIn(1_000, 3_600_000, 30_000),
+  CIRCUIT_MIN_OPERATIONS: intIn(1, 1_000_000, 10),
+  CIRCUIT_HALF_OPEN_MS: intIn(10, 3_600_000, 1_000),
   METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
 });
@@ -99,11 +102,12 @@ export interface Config {
   graphiql: boolean;
   /** Schema introspection allowed (default: not in production). */
   introspection: boolean;
-  /** Provider HTTP: per-phase timeouts, retries of retryable failures, circuit breaker. */
+  /** Provider HTTP: per-phase timeouts, retries inside the operation deadline, circuit breaker over operations. */
   providerHttp: {
     timeouts: { connectMs: number; headersMs: number; bodyMs: number };
     retry: { retries: number; baseDelayMs: number; maxRetryAfterMs: number };
-    circuit: { failureThreshold: number; openMs: number };
+    deadlineMs: number;
+    circuit: { failureRatio: number; windowMs: number; minOperations: number; halfOpenMs: number };
   };
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | null;
@@ -175,7 +179,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providerHttp: {
       timeouts: { connectMs: e.PROVIDER_CONNECT_TIMEOUT_MS, headersMs: e.PROVIDER_HEADERS_TIMEOUT_MS, bodyMs: e.PROVIDER_BODY_TIMEOUT_MS },
       retry: { retries: e.PROVIDER_RETRIES, baseDelayMs: e.PROVIDER_RETRY_BASE_MS, maxRetryAfterMs: e.PROVIDER_MAX_RETRY_AFTER_MS },
-      circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, openMs: e.CIRCUIT_OPEN_MS },
+      deadlineMs: e.PROVIDER_DEADLINE_MS,
+      circuit: { failureRatio: e.CIRCUIT_FAILURE_PERCENT / 100, windowMs: e.CIRCUIT_WINDOW_MS, minOperations: e.CIRCUIT_MIN_OPERATIONS, halfOpenMs: e.CIRCUIT_HALF_OPEN_MS },
     },
     metricsToken: e.METRICS_TOKEN ?? null,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
