@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
@@ -333,7 +332,7 @@ export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): C
   return {
     provider: PLAID,
     async verify(rawBody, headers): Promise<VerifiedWebhook> {
-      const { iat, jws } = await verifySignedDelivery({
+      const { iat, signingId } = await verifySignedDelivery({
         headerName: PLAID_SIGNATURE_HEADER,
         rawBody,
         headers,
@@ -350,9 +349,10 @@ export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): C
         provider: PLAID,
         eventType: `${body.data.webhook_type}.${body.data.webhook_code}`,
         providerConnectionId: body.data.item_id ?? null,
-        // Plaid sends no idempotency key. The signature identifies one signed delivery: an exact
-        // replay is caught, while a new delivery with an identical body is still applied.
-        dedupeKey: `sig:${createHash('sha256').update(jws).digest('hex')}`,
+        // Plaid sends no idempotency key. The signing identifies one signed delivery: a replay
+        // (re-encoded signature included) is caught, while a new delivery with an identical body
+        // is still applied.
+        dedupeKey: `sig:${signingId}`,
         occurredAt,
         effect: plaidWebhookEffect(body.data, occurredAt),
         payload,
