@@ -46,20 +46,22 @@ describe('the circuit breaker per provider judges operations (default settings)'
     await h?.close();
   });
 
-  it.each(DRIVERS)('$provider: two failed requests (retries included) do not open it', async (d) => {
+  it.each(DRIVERS)('$provider: a handful of failed requests at low traffic (retries included) do not open it', async (d) => {
     const c = await connect(h, d, token);
     d.inject(h, 'read', 'http500');
     const before = d.count(h, 'read');
-    for (let i = 0; i < 2; i++) {
+    // Five failed operations of fifteen failed attempts, more than half of the operations in the
+    // window, yet fewer than CIRCUIT_MIN_OPERATIONS (10) ran.
+    for (let i = 0; i < 5; i++) {
       const r = await h.gql(token, REFRESH, { input: { connectionId: c.id } });
       expect(r.body.data.refreshConnection.code).toBe('PROVIDER_UNAVAILABLE');
     }
-    // Each failed operation made three attempts (PROVIDER_RETRIES=2): six failed attempts.
-    expect(d.count(h, 'read') - before).toBe(6);
+    // Each failed operation made three attempts (PROVIDER_RETRIES=2).
+    expect(d.count(h, 'read') - before).toBe(15);
     clearFaults(h);
     const ok = await h.gql(token, REFRESH, { input: { connectionId: c.id } });
     expect(ok.body.data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
-    expect(d.count(h, 'read') - before).toBe(7);
+    expect(d.count(h, 'read') - before).toBe(16);
     expect(await metricsText(h)).toContain(`gateway_provider_circuit_state{provider="${d.provider}",state="closed"} 1`);
   });
 
