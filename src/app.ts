@@ -119,6 +119,7 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     metricsToken: config.metricsToken,
     providers: Object.keys(adapters) as ProviderName[],
     readyChecks,
+    trustProxy: config.trustProxy,
   });
 
   return {

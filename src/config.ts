@@ -62,6 +62,7 @@ const envSchema = z.object({
   CIRCUIT_HALF_OPEN_MS: intIn(10, 3_600_000, 1_000),
   METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
+  TRUST_PROXY: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
 });
 
 export interface PlaidConfig {
@@ -111,6 +112,8 @@ export interface Config {
   };
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | null;
+  /** A reverse proxy of ours sets X-Forwarded-For: a webhook sender is the address it appended. */
+  trustProxy: boolean;
   /** How long SIGTERM waits for in-flight requests before closing their sockets. */
   shutdownTimeoutMs: number;
 }
@@ -183,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       circuit: { failureRatio: e.CIRCUIT_FAILURE_PERCENT / 100, windowMs: e.CIRCUIT_WINDOW_MS, minOperations: e.CIRCUIT_MIN_OPERATIONS, halfOpenMs: e.CIRCUIT_HALF_OPEN_MS },
     },
     metricsToken: e.METRICS_TOKEN ?? null,
+    trustProxy: e.TRUST_PROXY === 'true',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

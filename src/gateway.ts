@@ -31,6 +31,8 @@ export interface GatewayDeps {
   providers: ProviderName[];
   /** Extra readiness checks (Redis, ...). */
   readyChecks?: Record<string, () => Promise<void>>;
+  /** X-Forwarded-For is set by our own proxy: a webhook's sender is the address it appended. */
+  trustProxy?: boolean;
 }
 
 /** Per-request state carried on Yoga's server context from the first hook to the last. */
@@ -56,6 +58,7 @@ export function createGateway(deps: GatewayDeps) {
     verifiers: deps.verifiers,
     logger,
     onRejected: (provider) => metrics.webhookFailures.inc({ provider }),
+    trustProxy: deps.trustProxy ?? false,
   });
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -119,7 +122,7 @@ export function createGateway(deps: GatewayDeps) {
       } else if (path === '/ready' && request.method === 'GET') {
         endResponse(await readiness());
       } else if (path.startsWith('/webhooks/')) {
-        endResponse(await webhook(request, path, requestId));
+        endResponse(await webhook(request, path, requestId, serverContext));
       } else if (path === LINK_COMPLETE_PATH && request.method === 'GET') {
         // Default LINK_REDIRECT_URI target: a neutral page the OAuth flow returns to.
         endResponse(new Response('<!doctype html><title>Linking complete</title><p>You can close this window.</p>', { headers: { 'content-type': 'text/html; charset=utf-8' } }));

@@ -147,28 +147,6 @@ export async function verifySignedDelivery(c: SignedDeliveryCheck): Promise<Veri
   return { kid, iat, iss: iss ?? null, signingId: signingId(jws) };
 }
 
-/** Global cap on key fetches per second: a flood of random kids cannot turn into a flood of fetches. */
-export class FetchBudget {
-  private windowStart = Number.NEGATIVE_INFINITY;
-  private used = 0;
-  constructor(
-    private readonly perSecond: number,
-    private readonly now: () => number,
-  ) {}
-
-  /** Synchronous, so concurrent deliveries cannot overshoot the cap between awaits. */
-  tryTake(): boolean {
-    const t = this.now();
-    if (t - this.windowStart >= 1_000) {
-      this.windowStart = t;
-      this.used = 0;
-    }
-    if (this.used >= this.perSecond) return false;
-    this.used++;
-    return true;
-  }
-}
-
 /** Parse a JSON webhook body into an object, or malformed_body (only called after the hash matched). */
 export function parseJsonObject(rawBody: Buffer): Record<string, unknown> {
   let parsed: unknown;
