@@ -49,6 +49,8 @@ const envSchema = z.object({
   GRAPHIQL: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
   INTROSPECTION: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
   MAX_QUERY_TOKENS: intIn(100, 1_000_000, 5_000),
+  MAX_SUBSCRIPTIONS_PER_USER: intIn(1, 10_000, 5),
+  MAX_SUBSCRIPTIONS: intIn(1, 1_000_000, 1_000),
   PROVIDER_CONNECT_TIMEOUT_MS: intIn(50, 600_000, 3_000),
   PROVIDER_HEADERS_TIMEOUT_MS: intIn(50, 600_000, 10_000),
   PROVIDER_BODY_TIMEOUT_MS: intIn(50, 600_000, 10_000),
@@ -98,7 +100,7 @@ export interface Config {
   linkRedirectUri: string;
   statusMaxAgeSeconds: number;
   logLevel: string;
-  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens: number };
+  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens: number; maxSubscriptionsPerUser: number; maxSubscriptions: number };
   providerConcurrency: number;
   graphiql: boolean;
   /** Schema introspection allowed (default: not in production). */
@@ -175,7 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     linkRedirectUri: e.LINK_REDIRECT_URI ?? `${publicUrl}${LINK_COMPLETE_PATH}`,
     statusMaxAgeSeconds: e.STATUS_MAX_AGE_SECONDS,
     logLevel: e.LOG_LEVEL,
-    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxTokens: e.MAX_QUERY_TOKENS },
+    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxTokens: e.MAX_QUERY_TOKENS, maxSubscriptionsPerUser: e.MAX_SUBSCRIPTIONS_PER_USER, maxSubscriptions: e.MAX_SUBSCRIPTIONS },
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' : !production,
     introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : !production,

@@ -8,6 +8,7 @@ import { LINK_COMPLETE_PATH, WEBHOOK_PATHS } from './http-paths.js';
 import type { ProviderName } from './domain/connection.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { csrfViolation, maxAliasesRule, maxDepthRule, readBodyLimited, withMaxTokens } from './graphql/limits.js';
+import { useSubscriptionLimits } from './graphql/subscription-limits.js';
 import { createMetrics, METRICS_CONTENT_TYPE, type Metrics } from './metrics.js';
 import { schema } from './graphql/schema.js';
 import type { ConnectionStore } from './store/store.js';
@@ -20,7 +21,7 @@ export interface GatewayDeps {
   authenticator: Authenticator;
   verifiers: Partial<Record<ProviderName, WebhookVerifier>>;
   logger: Logger;
-  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens?: number };
+  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens?: number; maxSubscriptionsPerUser?: number; maxSubscriptions?: number };
   graphiql: boolean;
   /** Schema introspection allowed (config: off in production unless INTROSPECTION=true). */
   introspection?: boolean;
@@ -203,7 +204,7 @@ export function createGateway(deps: GatewayDeps) {
     landingPage: false,
     graphiql: deps.graphiql ? { title: 'aggregator-gateway', defaultQuery: DEFAULT_QUERY } : false,
     logging: false,
-    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits],
+    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits, useSubscriptionLimits({ maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser ?? 5, maxSubscriptions: limits.maxSubscriptions ?? 1_000 })],
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
