@@ -62,22 +62,24 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
   // bound, as is the service's limiter), timeouts, circuit breaker and metrics hooks.
   const transports: ProviderTransport[] = [];
   const providerHttp = (provider: ProviderName) => {
-    const t = createProviderTransport({ provider, timeouts: config.providerHttp.timeouts, maxConcurrency: config.providerConcurrency, circuit: config.providerHttp.circuit, observer: metrics.providerObserver });
+    const t = createProviderTransport({ provider, timeouts: config.providerHttp.timeouts, maxConcurrency: config.providerConcurrency, circuit: config.providerHttp.circuit, deadlineMs: config.providerHttp.deadlineMs, observer: metrics.providerObserver });
     transports.push(t);
     return { dispatcher: t.dispatcher, timeouts: config.providerHttp.timeouts, retry: config.providerHttp.retry };
   };
+  // Each adapter method is one provider operation: one deadline, judged by the breaker.
+  const guarded = <A extends object>(provider: ProviderName, adapter: A) => transports.find((t) => t.provider === provider)!.guard(adapter);
   const adapters: Partial<Record<ProviderName, ProviderAdapterV1 & { close(): Promise<void> }>> = {};
   const verifiers: Partial<Record<ProviderName, WebhookVerifier & { close(): Promise<void> }>> = {};
   if (config.plaid) {
     const p = config.plaid;
     const baseUrl = p.baseUrl ?? undefined;
-    adapters.PLAID = instrumentAdapter(createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) }), 'PLAID', metrics);
+    adapters.PLAID = instrumentAdapter(guarded('PLAID', createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) })), 'PLAID', metrics);
     verifiers.PLAID = createPlaidWebhookVerifier({ baseUrl: baseUrl ?? PLAID_HOSTS[p.env], clientId: p.clientId, secret: p.secret });
   }
   if (config.moneykit) {
     const m = config.moneykit;
     const baseUrl = m.baseUrl ?? MONEYKIT_DEFAULT_BASE_URL;
-    adapters.MONEYKIT = instrumentAdapter(createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, ...providerHttp('MONEYKIT') }), 'MONEYKIT', metrics);
+    adapters.MONEYKIT = instrumentAdapter(guarded('MONEYKIT', createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, ...providerHttp('MONEYKIT') })), 'MONEYKIT', metrics);
     verifiers.MONEYKIT = createMoneyKitWebhookVerifier({ baseUrl, clientId: m.clientId });
   }
 
@@ -118,6 +120,7 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     metricsToken: config.metricsToken,
     providers: Object.keys(adapters) as ProviderName[],
     readyChecks,
+    trustProxy: config.trustProxy,
   });
 
   return {

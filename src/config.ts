@@ -63,16 +63,22 @@ const envSchema = z.object({
   GRAPHIQL: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
   INTROSPECTION: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
   MAX_QUERY_TOKENS: intIn(100, 1_000_000, 5_000),
+  MAX_SUBSCRIPTIONS_PER_USER: intIn(1, 10_000, 5),
+  MAX_SUBSCRIPTIONS: intIn(1, 1_000_000, 1_000),
   PROVIDER_CONNECT_TIMEOUT_MS: intIn(50, 600_000, 3_000),
   PROVIDER_HEADERS_TIMEOUT_MS: intIn(50, 600_000, 10_000),
   PROVIDER_BODY_TIMEOUT_MS: intIn(50, 600_000, 10_000),
   PROVIDER_RETRIES: intIn(0, 10, 2),
   PROVIDER_RETRY_BASE_MS: intIn(0, 60_000, 100),
   PROVIDER_MAX_RETRY_AFTER_MS: intIn(0, 600_000, 5_000),
-  CIRCUIT_FAILURE_THRESHOLD: intIn(1, 1000, 5),
-  CIRCUIT_OPEN_MS: intIn(10, 3_600_000, 10_000),
+  PROVIDER_DEADLINE_MS: intIn(100, 600_000, 10_000),
+  CIRCUIT_FAILURE_PERCENT: intIn(1, 99, 50),
+  CIRCUIT_WINDOW_MS: intIn(1_000, 3_600_000, 30_000),
+  CIRCUIT_MIN_OPERATIONS: intIn(1, 1_000_000, 10),
+  CIRCUIT_HALF_OPEN_MS: intIn(10, 3_600_000, 1_000),
   METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
+  TRUST_PROXY: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
 });
 
 export interface PlaidConfig {
@@ -108,19 +114,22 @@ export interface Config {
   linkRedirectUri: string;
   statusMaxAgeSeconds: number;
   logLevel: string;
-  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens: number };
+  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens: number; maxSubscriptionsPerUser: number; maxSubscriptions: number };
   providerConcurrency: number;
   graphiql: boolean;
   /** Schema introspection allowed (default: not in production). */
   introspection: boolean;
-  /** Provider HTTP: per-phase timeouts, retries of retryable failures, circuit breaker. */
+  /** Provider HTTP: per-phase timeouts, retries inside the operation deadline, circuit breaker over operations. */
   providerHttp: {
     timeouts: { connectMs: number; headersMs: number; bodyMs: number };
     retry: { retries: number; baseDelayMs: number; maxRetryAfterMs: number };
-    circuit: { failureThreshold: number; openMs: number };
+    deadlineMs: number;
+    circuit: { failureRatio: number; windowMs: number; minOperations: number; halfOpenMs: number };
   };
   /** When set, GET /metrics requires `Authorization: Bearer <token>`; required in production. */
   metricsToken: string | null;
+  /** A reverse proxy of ours sets X-Forwarded-For: a webhook sender is the address it appended. */
+  trustProxy: boolean;
   /** How long SIGTERM waits for in-flight requests before closing their sockets. */
   shutdownTimeoutMs: number;
 }
@@ -195,16 +204,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     linkRedirectUri: e.LINK_REDIRECT_URI ?? `${publicUrl}${LINK_COMPLETE_PATH}`,
     statusMaxAgeSeconds: e.STATUS_MAX_AGE_SECONDS,
     logLevel: e.LOG_LEVEL,
-    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxTokens: e.MAX_QUERY_TOKENS },
+    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxTokens: e.MAX_QUERY_TOKENS, maxSubscriptionsPerUser: e.MAX_SUBSCRIPTIONS_PER_USER, maxSubscriptions: e.MAX_SUBSCRIPTIONS },
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' : !production,
     introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : !production,
     providerHttp: {
       timeouts: { connectMs: e.PROVIDER_CONNECT_TIMEOUT_MS, headersMs: e.PROVIDER_HEADERS_TIMEOUT_MS, bodyMs: e.PROVIDER_BODY_TIMEOUT_MS },
       retry: { retries: e.PROVIDER_RETRIES, baseDelayMs: e.PROVIDER_RETRY_BASE_MS, maxRetryAfterMs: e.PROVIDER_MAX_RETRY_AFTER_MS },
-      circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, openMs: e.CIRCUIT_OPEN_MS },
+      deadlineMs: e.PROVIDER_DEADLINE_MS,
+      circuit: { failureRatio: e.CIRCUIT_FAILURE_PERCENT / 100, windowMs: e.CIRCUIT_WINDOW_MS, minOperations: e.CIRCUIT_MIN_OPERATIONS, halfOpenMs: e.CIRCUIT_HALF_OPEN_MS },
     },
     metricsToken: e.METRICS_TOKEN ?? null,
+    trustProxy: e.TRUST_PROXY === 'true',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

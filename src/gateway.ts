@@ -8,6 +8,7 @@ import { LINK_COMPLETE_PATH, WEBHOOK_PATHS } from './http-paths.js';
 import type { ProviderName } from './domain/connection.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { csrfViolation, maxAliasesRule, maxDepthRule, readBodyLimited, withMaxTokens } from './graphql/limits.js';
+import { useSubscriptionLimits } from './graphql/subscription-limits.js';
 import { createMetrics, METRICS_CONTENT_TYPE, type Metrics } from './metrics.js';
 import { schema } from './graphql/schema.js';
 import type { ConnectionStore } from './store/store.js';
@@ -20,7 +21,7 @@ export interface GatewayDeps {
   authenticator: Authenticator;
   verifiers: Partial<Record<ProviderName, WebhookVerifier>>;
   logger: Logger;
-  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens?: number };
+  limits: { maxBodyBytes: number; maxDepth: number; maxAliases: number; maxTokens?: number; maxSubscriptionsPerUser?: number; maxSubscriptions?: number };
   graphiql: boolean;
   /** Schema introspection allowed (config: off in production unless INTROSPECTION=true). */
   introspection?: boolean;
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   providers: ProviderName[];
   /** Extra readiness checks (Redis, ...). */
   readyChecks?: Record<string, () => Promise<void>>;
+  /** X-Forwarded-For is set by our own proxy: a webhook's sender is the address it appended. */
+  trustProxy?: boolean;
 }
 
 /** Per-request state carried on Yoga's server context from the first hook to the last. */
@@ -58,6 +61,7 @@ export function createGateway(deps: GatewayDeps) {
     verifiers: deps.verifiers,
     logger,
     onRejected: (provider) => metrics.webhookFailures.inc({ provider }),
+    trustProxy: deps.trustProxy ?? false,
   });
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -122,7 +126,7 @@ export function createGateway(deps: GatewayDeps) {
       } else if (path === '/ready' && request.method === 'GET') {
         endResponse(await readiness());
       } else if (path.startsWith('/webhooks/')) {
-        endResponse(await webhook(request, path, requestId));
+        endResponse(await webhook(request, path, requestId, serverContext));
       } else if (path === LINK_COMPLETE_PATH && request.method === 'GET') {
         // Default LINK_REDIRECT_URI target: a neutral page the OAuth flow returns to.
         endResponse(new Response('<!doctype html><title>Linking complete</title><p>You can close this window.</p>', { headers: { 'content-type': 'text/html; charset=utf-8' } }));
@@ -207,7 +211,7 @@ export function createGateway(deps: GatewayDeps) {
     landingPage: false,
     graphiql: deps.graphiql ? { title: 'aggregator-gateway', defaultQuery: DEFAULT_QUERY } : false,
     logging: false,
-    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits],
+    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits, useSubscriptionLimits({ maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser ?? 5, maxSubscriptions: limits.maxSubscriptions ?? 1_000 })],
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;

@@ -1,11 +1,17 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokenCircuitError, circuitBreaker, CircuitState as CockatielState, handleWhen, SamplingBreaker, TaskCancelledError, timeout, TimeoutStrategy } from 'cockatiel';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { ProviderName } from '../domain/connection.js';
 import { ProviderCallError } from './errors.js';
 
 /**
  * The one HTTP client every adapter uses: keep-alive pool per provider host (which also bounds
- * concurrency), timeouts per phase, bounded retries of retryable failures with jittered backoff
- * honouring Retry-After, and network failures shaped as ProviderCallError.
+ * concurrency), timeouts per phase, one deadline per provider operation (retries included),
+ * bounded retries of retryable failures with jittered backoff honouring Retry-After inside that
+ * deadline, a breaker judging operations, and network failures shaped as ProviderCallError.
+ * Retries stay hand-written (not cockatiel's retry): they depend on idempotency, on whether the
+ * request was sent, and on the answer's Retry-After.
  */
 
 export interface HttpTimeouts {
@@ -25,9 +31,7 @@ export interface RetryPolicy {
 
 export interface ProviderHttpClientOptions {
   provider: ProviderName;
-  /** Shared per provider: every client of one provider fails fast together. */
-  breaker?: CircuitBreaker;
-  /** Metrics hook: one call per attempt. */
+  /** Metrics hook: one call per attempt (default: the transport's, when `dispatcher` is one). */
   observer?: ProviderHttpObserver;
   baseUrl: string;
   /** Injectable for tests (undici MockAgent) or shared pools. */
@@ -36,6 +40,8 @@ export interface ProviderHttpClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Concurrent connections per provider host; further requests queue. */
   maxConcurrency?: number;
+  /** Budget of a `send` outside a transport's operation (default DEFAULT_DEADLINE_MS). */
+  deadlineMs?: number;
   /** Largest response body read; larger answers count as garbage. */
   maxResponseBytes?: number;
 }
@@ -79,78 +85,61 @@ export interface ProviderHttpObserver {
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
-export interface CircuitBreakerOptions {
-  /** Consecutive failed attempts that open the circuit. */
-  failureThreshold: number;
-  /** How long an open circuit refuses before one probe goes through. */
-  openMs: number;
-  now?: () => number;
-  onStateChange?: (state: CircuitState) => void;
-}
-
-export const DEFAULT_CIRCUIT: Omit<CircuitBreakerOptions, 'now' | 'onStateChange'> = { failureThreshold: 5, openMs: 10_000 };
-
 /**
- * Per-provider circuit breaker. Closed: everything passes; `failureThreshold` consecutive
- * failures open it. Open: calls are refused at once until `openMs` passed, then exactly one
- * probe is let through (half-open); its success closes the circuit, its failure re-opens it.
+ * The breaker judges provider *operations* (an adapter call, retries included), never single
+ * attempts: it opens when more than `failureRatio` of the operations in the last `windowMs`
+ * failed, and only once at least `minOperations` ran in that window (a few failures at low
+ * traffic never lock a provider out). After `halfOpenMs` one probe goes through; its success
+ * closes the circuit, so a recovered provider serves again within about that long.
  */
-export class CircuitBreaker {
-  private _state: CircuitState = 'closed';
-  private failures = 0;
-  private openedAt = 0;
-  private probing = false;
-  private readonly now: () => number;
-
-  constructor(private readonly opts: CircuitBreakerOptions) {
-    this.now = opts.now ?? Date.now;
-  }
-
-  get state(): CircuitState {
-    return this._state;
-  }
-
-  /** May a request go out now? A true answer in half-open state is the probe. */
-  admit(): boolean {
-    if (this._state === 'closed') return true;
-    if (this._state === 'open') {
-      if (this.now() - this.openedAt < this.opts.openMs) return false;
-      this.set('half_open');
-    }
-    if (this.probing) return false;
-    this.probing = true;
-    return true;
-  }
-
-  /** Milliseconds until an open circuit lets a probe through. */
-  retryInMs(): number {
-    return this._state === 'open' ? Math.max(0, this.opts.openMs - (this.now() - this.openedAt)) : 0;
-  }
-
-  success(): void {
-    this.failures = 0;
-    this.probing = false;
-    if (this._state !== 'closed') this.set('closed');
-  }
-
-  failure(): void {
-    this.probing = false;
-    this.failures++;
-    if (this._state === 'half_open' || (this._state === 'closed' && this.failures >= this.opts.failureThreshold)) {
-      this.openedAt = this.now();
-      this.set('open');
-    }
-  }
-
-  private set(state: CircuitState): void {
-    this._state = state;
-    this.opts.onStateChange?.(state);
-  }
+export interface CircuitOptions {
+  failureRatio: number;
+  windowMs: number;
+  minOperations: number;
+  halfOpenMs: number;
 }
 
-/** A failure that says the provider itself is unwell (not a refusal of our input). */
-function countsAsProviderFailure(status: number): boolean {
-  return status >= 500;
+export const DEFAULT_CIRCUIT: CircuitOptions = { failureRatio: 0.5, windowMs: 30_000, minOperations: 10, halfOpenMs: 1_000 };
+/** The most one provider operation may take, retries included (contract §9). */
+export const DEFAULT_DEADLINE_MS = 10_000;
+
+const STATE_NAMES: Record<CockatielState, CircuitState> = {
+  [CockatielState.Closed]: 'closed',
+  [CockatielState.Open]: 'open',
+  [CockatielState.HalfOpen]: 'half_open',
+  [CockatielState.Isolated]: 'open',
+};
+
+/** The operation in progress: its attempts share one deadline and are aborted when it ends. */
+interface OperationScope {
+  signal: AbortSignal;
+  deadlineAt: number;
+}
+const operationScope = new AsyncLocalStorage<OperationScope>();
+
+/** Runs `fn` as one provider operation bounded by `deadlineMs`; nested calls join the running one. */
+function createDeadline(provider: ProviderName, deadlineMs: number) {
+  const policy = timeout(deadlineMs, TimeoutStrategy.Aggressive);
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (operationScope.getStore()) return fn();
+    try {
+      return await policy.execute((_ctx, signal) => operationScope.run({ signal, deadlineAt: Date.now() + deadlineMs }, fn));
+    } catch (e) {
+      if (!(e instanceof TaskCancelledError)) throw e;
+      throw new ProviderCallError({
+        provider,
+        kind: 'UNAVAILABLE',
+        message: `${provider}: no answer within the ${deadlineMs} ms deadline`,
+        retryable: true,
+        cause: e,
+      });
+    }
+  };
+}
+
+/** An operation failure that says the provider is unwell; 429 and refusals of our input are not. */
+function countsAsProviderFailure(e: unknown): boolean {
+  return e instanceof ProviderCallError && e.kind === 'UNAVAILABLE';
 }
 
 export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 3_000, headersMs: 10_000, bodyMs: 10_000 };
@@ -198,37 +187,40 @@ function describeNetworkError(err: unknown): string {
   return code ? `network error (${code})` : 'network error';
 }
 
-/** Marks the refusal of an open circuit (never retried inside one send). */
-const CIRCUIT_OPEN = Symbol('circuit open');
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export interface ProviderTransportOptions {
   provider: ProviderName;
   timeouts?: Partial<HttpTimeouts>;
   maxConcurrency?: number;
   maxResponseBytes?: number;
-  circuit?: Partial<Omit<CircuitBreakerOptions, 'onStateChange'>>;
+  circuit?: Partial<CircuitOptions>;
+  deadlineMs?: number;
   observer?: ProviderHttpObserver;
 }
 
 export interface ProviderTransport {
+  readonly provider: ProviderName;
   readonly dispatcher: Dispatcher;
-  readonly breaker: CircuitBreaker;
+  /** One provider operation: bounded by the deadline, judged and possibly refused by the breaker. */
+  run<T>(operation: string, fn: () => Promise<T>): Promise<T>;
+  /** The adapter with each of its methods run as one operation. */
+  guard<A extends object>(adapter: A): A;
   close(): Promise<void>;
 }
 
-/** Hooks travelling with a dispatcher, so adapters that only forward `dispatcher` get them too. */
-const transportHooks = new WeakMap<Dispatcher, { breaker: CircuitBreaker; observer?: ProviderHttpObserver }>();
+/** Transports travelling with their dispatcher, so a bare `send` outside an operation is still one. */
+const transports = new WeakMap<Dispatcher, { run: ProviderTransport['run']; observer?: ProviderHttpObserver }>();
+
+/** Adapter fields that are not provider operations. */
+const NOT_OPERATIONS = new Set(['close', 'constructor']);
 
 /**
- * One provider's shared transport: the connection pool (bounding concurrency), its timeouts,
- * its circuit breaker and metrics hooks. Pass `dispatcher` to the provider's adapters.
+ * One provider's shared transport: the connection pool (bounding concurrency), its timeouts, the
+ * operation deadline, its circuit breaker (cockatiel) and metrics hooks. Pass `dispatcher` to
+ * the provider's adapters and wrap them with `guard`.
  */
 export function createProviderTransport(opts: ProviderTransportOptions): ProviderTransport {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const c = { ...DEFAULT_CIRCUIT, ...opts.circuit };
   const agent = new Agent({
     connections: opts.maxConcurrency ?? 32,
     keepAliveTimeout: 30_000,
@@ -237,19 +229,51 @@ export function createProviderTransport(opts: ProviderTransportOptions): Provide
     bodyTimeout: timeouts.bodyMs,
     maxResponseSize: opts.maxResponseBytes ?? 5 * 1024 * 1024,
   });
-  const breaker = new CircuitBreaker({
-    ...DEFAULT_CIRCUIT,
-    ...opts.circuit,
-    onStateChange: (state) => opts.observer?.onCircuitState?.(opts.provider, state),
+  const breaker = circuitBreaker(handleWhen(countsAsProviderFailure), {
+    halfOpenAfter: c.halfOpenMs,
+    breaker: new SamplingBreaker({ threshold: c.failureRatio, duration: c.windowMs, minimumRps: (c.minOperations * 1000) / c.windowMs }),
   });
+  breaker.onStateChange((s) => opts.observer?.onCircuitState?.(opts.provider, STATE_NAMES[s]));
   opts.observer?.onCircuitState?.(opts.provider, 'closed');
-  transportHooks.set(agent, { breaker, ...(opts.observer ? { observer: opts.observer } : {}) });
-  return { dispatcher: agent, breaker, close: () => agent.close() };
+  const withinDeadline = createDeadline(opts.provider, opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
+
+  async function run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (operationScope.getStore()) return fn();
+    try {
+      return await breaker.execute(() => withinDeadline(fn));
+    } catch (e) {
+      if (!(e instanceof BrokenCircuitError)) throw e;
+      opts.observer?.onAttempt?.({ provider: opts.provider, method: 'OPERATION', path: operation, status: null, outcome: 'circuit_open', durationMs: 0 });
+      // Fail fast while the provider is down: nothing was sent, so the caller may try again soon.
+      throw new ProviderCallError({
+        provider: opts.provider,
+        kind: 'UNAVAILABLE',
+        message: `${opts.provider} ${operation}: circuit open (provider failing)`,
+        retryable: true,
+        notSent: true,
+        retryAfterSeconds: Math.max(1, Math.ceil(c.halfOpenMs / 1000)),
+        cause: e,
+      });
+    }
+  }
+
+  function guard<A extends object>(adapter: A): A {
+    return new Proxy(adapter, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function' || typeof prop !== 'string' || NOT_OPERATIONS.has(prop)) return value;
+        return (...args: unknown[]) => run(prop, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      },
+    });
+  }
+
+  transports.set(agent, { run, ...(opts.observer ? { observer: opts.observer } : {}) });
+  return { provider: opts.provider, dispatcher: agent, run, guard, close: () => agent.close() };
 }
 
 export function createProviderHttpClient(opts: ProviderHttpClientOptions): ProviderHttpClient {
-  const hooks = opts.dispatcher ? transportHooks.get(opts.dispatcher) : undefined;
-  if (hooks) opts = { breaker: hooks.breaker, ...(hooks.observer ? { observer: hooks.observer } : {}), ...opts };
+  const transport = opts.dispatcher ? transports.get(opts.dispatcher) : undefined;
+  const observer = opts.observer ?? transport?.observer;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const retry = { ...DEFAULT_RETRY, ...opts.retry };
   const maxResponseBytes = opts.maxResponseBytes ?? 5 * 1024 * 1024;
@@ -265,25 +289,15 @@ export function createProviderHttpClient(opts: ProviderHttpClientOptions): Provi
       });
   const dispatcher: Dispatcher = opts.dispatcher ?? (ownDispatcher as Agent);
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  // A send outside any operation is an operation of its own.
+  const standalone = transport
+    ? <T>(fn: () => Promise<T>) => transport.run('request', fn)
+    : createDeadline(opts.provider, opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
 
-  const breaker = opts.breaker;
   const observe = (req: HttpRequest, started: number, status: number | null, outcome: ProviderAttempt['outcome']) =>
-    opts.observer?.onAttempt?.({ provider: opts.provider, method: req.method, path: req.path, status, outcome, durationMs: performance.now() - started });
+    observer?.onAttempt?.({ provider: opts.provider, method: req.method, path: req.path, status, outcome, durationMs: performance.now() - started });
 
-  async function once(req: HttpRequest): Promise<HttpResponse> {
-    if (breaker && !breaker.admit()) {
-      observe(req, performance.now(), null, 'circuit_open');
-      // Fail fast while the provider is down: nothing was sent, so the caller may try again later.
-      throw new ProviderCallError({
-        provider: opts.provider,
-        kind: 'UNAVAILABLE',
-        message: `${opts.provider} ${req.method} ${req.path}: circuit open (provider failing)`,
-        retryable: true,
-        notSent: true,
-        retryAfterSeconds: Math.max(1, Math.ceil(breaker.retryInMs() / 1000)),
-        cause: CIRCUIT_OPEN,
-      });
-    }
+  async function once(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
     const started = performance.now();
     try {
       const res = await request(baseUrl + req.path, {
@@ -291,17 +305,14 @@ export function createProviderHttpClient(opts: ProviderHttpClientOptions): Provi
         headers: req.headers ?? {},
         body: req.body ?? null,
         dispatcher,
+        signal,
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
       });
       const text = await res.body.text();
-      const failed = countsAsProviderFailure(res.statusCode);
-      if (failed) breaker?.failure();
-      else breaker?.success();
       observe(req, started, res.statusCode, res.statusCode >= 400 ? 'http_error' : 'ok');
       return { status: res.statusCode, headers: res.headers, text };
     } catch (err) {
-      breaker?.failure();
       observe(req, started, null, 'network_error');
       throw new ProviderCallError({
         provider: opts.provider,
@@ -315,22 +326,26 @@ export function createProviderHttpClient(opts: ProviderHttpClientOptions): Provi
   }
 
   async function send(req: HttpRequest): Promise<HttpResponse> {
+    const scope = operationScope.getStore();
+    if (!scope) return standalone(() => send(req));
     for (let attempt = 0; ; attempt++) {
       let delayMs: number;
       try {
-        const res = await once(req);
+        const res = await once(req, scope.signal);
         if (!isRetryableStatus(res.status) || !req.idempotent || attempt >= retry.retries) return res;
         const retryAfter = parseRetryAfter(res.headers['retry-after']);
         if (retryAfter !== null && retryAfter * 1000 > retry.maxRetryAfterMs) return res;
         delayMs = retryAfter !== null ? retryAfter * 1000 : backoff(attempt);
+        // Retries only inside the operation's budget: otherwise this answer is the result.
+        if (Date.now() + delayMs >= scope.deadlineAt) return res;
       } catch (err) {
         const e = err as ProviderCallError;
-        if (e.cause === CIRCUIT_OPEN) throw err;
         // A call that may have taken effect is never repeated blindly.
-        if (!(req.idempotent || e.notSent) || attempt >= retry.retries) throw err;
+        if (!(req.idempotent || e.notSent) || attempt >= retry.retries || scope.signal.aborted) throw err;
         delayMs = backoff(attempt);
+        if (Date.now() + delayMs >= scope.deadlineAt) throw err;
       }
-      await sleep(delayMs);
+      await sleep(delayMs, undefined, { signal: scope.signal });
     }
   }
 

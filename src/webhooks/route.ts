@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ConnectionService } from '../connections/service.js';
 import type { ProviderName } from '../domain/connection.js';
 import { webhookProvider } from '../http-paths.js';
+import { UNKNOWN_SENDER } from '../providers/webhook-keys.js';
 import { WebhookVerificationError, type WebhookVerifier } from './types.js';
 
 /**
@@ -11,8 +12,8 @@ import { WebhookVerificationError, type WebhookVerifier } from './types.js';
  */
 const ACK_WITHIN_MS = 8_000;
 
-/** Reasons that are our failure, not the sender's: answer 503 so the provider redelivers. */
-const RETRY_LATER_REASONS = new Set(['key_fetch_failed']);
+/** Reasons that are our failure or our limit, not the sender's: answer 503 so the provider redelivers. */
+const RETRY_LATER_REASONS = new Set(['key_fetch_failed', 'key_fetch_throttled']);
 
 const LATE = Symbol('late');
 function before<T>(work: Promise<T>, at: number): Promise<T | typeof LATE> {
@@ -29,6 +30,22 @@ export interface WebhookHandlerDeps {
   logger: Logger;
   /** Called for each delivery refused as not genuine (metrics). */
   onRejected?: (provider: ProviderName) => void;
+  /** X-Forwarded-For comes from our own proxy (TRUST_PROXY). */
+  trustProxy: boolean;
+}
+
+/**
+ * Who sent a delivery, for the key-fetch budgets: the TCP peer; behind our own proxy
+ * (TRUST_PROXY) the last X-Forwarded-For entry, the one that proxy appended (earlier entries are
+ * the client's to invent). Without a socket (in-process calls) the sender is unknown.
+ */
+export function webhookSender(request: Request, serverContext: unknown, trustProxy: boolean): string {
+  if (trustProxy) {
+    const last = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (last) return last;
+  }
+  const peer = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | null)?.req?.socket?.remoteAddress;
+  return peer ?? UNKNOWN_SENDER;
 }
 
 /** Raw body in, verified event to the service. A delivery that fails verification changes nothing. */
@@ -37,7 +54,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
   const reply = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-  return async function handle(request: Request, path: string, requestId: string): Promise<Response> {
+  return async function handle(request: Request, path: string, requestId: string, serverContext?: unknown): Promise<Response> {
     const ackBy = Date.now() + ACK_WITHIN_MS;
     const provider = webhookProvider(path);
     if (!provider) return reply(404, { error: 'not found' });
@@ -51,7 +68,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
 
     let verified;
     try {
-      const v = await before(verifier.verify(raw, headers), ackBy);
+      const v = await before(verifier.verify(raw, headers, webhookSender(request, serverContext, deps.trustProxy)), ackBy);
       if (v === LATE) throw new Error('verification did not finish in time');
       verified = v;
     } catch (e) {

@@ -61,8 +61,31 @@ export interface VerifiedDelivery {
   kid: string;
   iat: number;
   iss: string | null;
-  /** The verified compact JWS itself (ES256 signatures are randomized: one per signed delivery). */
-  jws: string;
+  /**
+   * Names one signing (ES256 signatures are randomized: one per signed delivery), whatever
+   * re-encoding of its signature arrived: see signingId.
+   */
+  signingId: string;
+}
+
+/** P-256 group order: (r, s) and (r, n - s) both verify, so a signature is taken in its low-S form. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/**
+ * Hash of the signing input and the signature as numbers (r, low-S s) rather than as text: the
+ * high-S twin and the spare bits of the last base64url character give the same id. Only called
+ * on a verified ES256 JWS, whose signature decodes to 64 bytes.
+ */
+function signingId(jws: string): string {
+  const dot = jws.lastIndexOf('.');
+  const sig = Buffer.from(jws.slice(dot + 1), 'base64url');
+  const s = BigInt('0x' + sig.subarray(32).toString('hex'));
+  const lowS = s > P256_ORDER / 2n ? P256_ORDER - s : s;
+  return createHash('sha256')
+    .update(jws.slice(0, dot + 1))
+    .update(sig.subarray(0, 32))
+    .update(Buffer.from(lowS.toString(16).padStart(64, '0'), 'hex'))
+    .digest('hex');
 }
 
 /** Header, algorithm, key, signature, age, body hash: in that order, each failure with its own reason. */
@@ -121,29 +144,7 @@ export async function verifySignedDelivery(c: SignedDeliveryCheck): Promise<Veri
   if (claimed.length !== actual.length || !timingSafeEqual(actual, claimed)) {
     throw new WebhookVerificationError('body_hash_mismatch', 'body does not match request_body_sha256');
   }
-  return { kid, iat, iss: iss ?? null, jws };
-}
-
-/** Global cap on key fetches per second: a flood of random kids cannot turn into a flood of fetches. */
-export class FetchBudget {
-  private windowStart = Number.NEGATIVE_INFINITY;
-  private used = 0;
-  constructor(
-    private readonly perSecond: number,
-    private readonly now: () => number,
-  ) {}
-
-  /** Synchronous, so concurrent deliveries cannot overshoot the cap between awaits. */
-  tryTake(): boolean {
-    const t = this.now();
-    if (t - this.windowStart >= 1_000) {
-      this.windowStart = t;
-      this.used = 0;
-    }
-    if (this.used >= this.perSecond) return false;
-    this.used++;
-    return true;
-  }
+  return { kid, iat, iss: iss ?? null, signingId: signingId(jws) };
 }
 
 /** Parse a JSON webhook body into an object, or malformed_body (only called after the hash matched). */

@@ -50,7 +50,9 @@ export type WebhookRejectReason =
   | 'stale'
   | 'body_hash_mismatch'
   | 'malformed_body'
-  | 'key_fetch_failed';
+  | 'key_fetch_failed'
+  /** Our key-fetch budget for this sender (or in total) is spent: retry later, not a verdict. */
+  | 'key_fetch_throttled';
 
 export class WebhookVerificationError extends Error {
   constructor(readonly reason: WebhookRejectReason, message?: string) {
@@ -63,5 +65,6 @@ export class WebhookVerificationError extends Error {
 export interface WebhookVerifier {
   readonly provider: ProviderName;
   /** Throws WebhookVerificationError; resolves only for a genuine, fresh delivery. */
-  verify(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<VerifiedWebhook>;
+  /** `sender`: the delivery's client address (key-fetch budgets are per sender). */
+  verify(rawBody: Buffer, headers: Record<string, string | string[] | undefined>, sender?: string): Promise<VerifiedWebhook>;
 }

@@ -100,6 +100,36 @@ describe('Plaid webhooks through the emulator', () => {
     expect(await eventsFor(h, 'PLAID', c.providerConnectionId)).toHaveLength(1);
   });
 
+  it('a replay with the same signature re-encoded (high-S twin, spare bits of the last character) is a duplicate', async () => {
+    const c = await linkConnection(h, alice, 'PLAID');
+    h.plaid.setItemError(c.providerConnectionId, LOGIN_REQUIRED, { webhook: true });
+    const d = await h.plaid.waitForWebhook((x) => x.itemId === c.providerConnectionId && x.webhookCode === 'ERROR');
+    expect(d.status).toBe(200);
+    const before = await stored(c.internalId);
+    const jws = d.headers['Plaid-Verification']!;
+    const [input, sigText] = [jws.slice(0, jws.lastIndexOf('.') + 1), jws.slice(jws.lastIndexOf('.') + 1)];
+
+    // (r, n - s) verifies as well as (r, s).
+    const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const sig = Buffer.from(sigText, 'base64url');
+    const s = BigInt('0x' + sig.subarray(32).toString('hex'));
+    const highS = Buffer.concat([sig.subarray(0, 32), Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex')]).toString('base64url');
+    // 64 bytes take 86 characters: the last one carries 4 bits nobody reads.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(sigText.at(-1)!);
+    const spareBits = sigText.slice(0, -1) + alphabet[last ^ 0b0001]!;
+
+    for (const variant of [highS, spareBits]) {
+      expect(variant).not.toBe(sigText);
+      const res = await postWebhook(h.url, '/webhooks/plaid', d.body, { ...d.headers, 'Plaid-Verification': input + variant });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { outcome: string }).outcome).toBe('duplicate');
+    }
+    const after = await stored(c.internalId);
+    expect(after.version).toBe(before.version);
+    expect(await eventsFor(h, 'PLAID', c.providerConnectionId)).toHaveLength(1);
+  });
+
   it('PENDING_EXPIRATION and PENDING_DISCONNECT -> EXPIRING (UPDATE_LINK); a healthy re-read keeps it', async () => {
     const a = await linkConnection(h, alice, 'PLAID');
     const inSixDays = new Date(Date.now() + 6 * 86_400_000).toISOString();

@@ -19,7 +19,7 @@ beforeAll(async () => {
       PROVIDER_RETRIES: '1',
       PROVIDER_RETRY_BASE_MS: '10',
       // The breaker has its own test; here every fault must reach the provider.
-      CIRCUIT_FAILURE_THRESHOLD: '1000',
+      CIRCUIT_MIN_OPERATIONS: '1000000',
       // Reads always go to the provider in this file.
       STATUS_MAX_AGE_SECONDS: '0',
     },

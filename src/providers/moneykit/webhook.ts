@@ -18,6 +18,7 @@ import {
   type VerifiedWebhook,
   type WebhookEffect,
 } from '../../webhooks/types.js';
+import { KeyFetchBudget, NegativeCache, sharedInflight, UNKNOWN_SENDER } from '../webhook-keys.js';
 import { linkError, linkStatus, parseMoneyKitTimestamp } from './status.js';
 
 export interface MoneyKitWebhookVerifierOptions {
@@ -28,8 +29,12 @@ export interface MoneyKitWebhookVerifierOptions {
   now?: () => number;
   maxAgeSeconds?: number;
   maxFutureSkewSeconds?: number;
-  /** Least time between JWKS fetches caused by an unknown kid (MoneyKit's example: 5 min). */
+  /** A kid missing from a fresh JWKS is answered unknown for this long without a refetch. */
   unknownKidRefetchIntervalMs?: number;
+  /** JWKS fetches allowed per second across all senders. */
+  maxKeyFetchesPerSecond?: number;
+  /** JWKS fetches one sender's deliveries may cause per second. */
+  maxKeyFetchesPerSenderPerSecond?: number;
   /** The JWKS is re-fetched on use after this long (MoneyKit's example: at most 24 h). */
   keysTtlMs?: number;
   /**
@@ -57,14 +62,17 @@ const jwkSchema = z.looseObject({
 });
 
 /**
- * One JWKS document, cached for keysTtlMs. An unknown kid refetches it at most once per interval
- * (one document, so a flood of random kids is one fetch); concurrent misses share one fetch.
+ * One JWKS document, cached for keysTtlMs. A kid not in it refetches the document (a newly
+ * rotated key is picked up at once), budgeted per sender and in total (webhook-keys.ts); a kid
+ * still missing from a fresh document is negatively cached. Concurrent misses share one fetch.
  */
 class JwksStore {
   private keys = new Map<string, VerificationKey>();
   private fetchedAt: number | null = null;
-  private notBefore = Number.NEGATIVE_INFINITY;
-  private inflight: Promise<void> | null = null;
+  /** After a failed fetch, none until then (the document is one for all kids). */
+  private failedUntil = Number.NEGATIVE_INFINITY;
+  private readonly missing: NegativeCache;
+  private readonly inflight = sharedInflight<void>();
   private readonly failureRetryMs: number;
 
   constructor(
@@ -73,16 +81,19 @@ class JwksStore {
     private readonly now: () => number,
     private readonly intervalMs: number,
     private readonly ttlMs: number,
+    private readonly budget: KeyFetchBudget,
   ) {
+    this.missing = new NegativeCache(now);
     this.failureRetryMs = Math.min(intervalMs, 5_000);
   }
 
-  async resolve(kid: string): Promise<VerificationKey> {
+  async resolve(kid: string, sender: string): Promise<VerificationKey> {
     const fresh = this.fetchedAt !== null && this.now() - this.fetchedAt < this.ttlMs;
     const cached = this.keys.get(kid);
     if (cached && fresh) return cached;
+    if (!cached && fresh && this.missing.has(kid)) throw new WebhookVerificationError('unknown_key', 'kid not in MoneyKit JWKS (recently checked)');
     try {
-      await this.refresh();
+      await this.refresh(sender);
     } catch (err) {
       // Stale but known key and MoneyKit unreachable: keep verifying with it.
       if (cached) return cached;
@@ -90,27 +101,22 @@ class JwksStore {
     }
     const key = this.keys.get(kid);
     if (key) return key;
-    // Never fetched successfully (the last attempt failed and is throttled): not the kid's fault.
-    if (this.fetchedAt === null) throw new WebhookVerificationError('key_fetch_failed', 'MoneyKit JWKS not available yet');
+    this.missing.add(kid, this.intervalMs);
     throw new WebhookVerificationError('unknown_key', 'kid not in MoneyKit JWKS');
   }
 
-  private refresh(): Promise<void> {
-    if (this.inflight) return this.inflight;
-    if (this.now() < this.notBefore) {
-      // Throttled: answer from what we have (resolve() reports the kid as unknown).
-      return Promise.resolve();
-    }
-    this.notBefore = this.now() + this.intervalMs;
-    this.inflight = this.fetch()
-      .catch((err: unknown) => {
-        this.notBefore = this.now() + this.failureRetryMs;
+  private refresh(sender: string): Promise<void> {
+    return this.inflight('jwks', async () => {
+      // Not the kid's fault: the route asks for a redelivery.
+      if (this.now() < this.failedUntil) throw new WebhookVerificationError('key_fetch_failed', 'MoneyKit JWKS fetch failed recently');
+      this.budget.take(sender);
+      try {
+        await this.fetch();
+      } catch (err) {
+        this.failedUntil = this.now() + this.failureRetryMs;
         throw err;
-      })
-      .finally(() => {
-        this.inflight = null;
-      });
-    return this.inflight;
+      }
+    });
   }
 
   private async fetch(): Promise<void> {
@@ -198,17 +204,18 @@ export function createMoneyKitWebhookVerifier(opts: MoneyKitWebhookVerifierOptio
     now,
     opts.unknownKidRefetchIntervalMs ?? 5 * MINUTE_MS,
     opts.keysTtlMs ?? 24 * 60 * MINUTE_MS,
+    new KeyFetchBudget({ perSenderPerSecond: opts.maxKeyFetchesPerSenderPerSecond ?? 1, totalPerSecond: opts.maxKeyFetchesPerSecond ?? 5, now }),
   );
   const issuer = opts.issuer === undefined ? MONEYKIT_ISSUER : opts.issuer;
 
   return {
     provider: MONEYKIT,
-    async verify(rawBody, headers): Promise<VerifiedWebhook> {
+    async verify(rawBody, headers, sender = UNKNOWN_SENDER): Promise<VerifiedWebhook> {
       const { iat } = await verifySignedDelivery({
         headerName: MONEYKIT_SIGNATURE_HEADER,
         rawBody,
         headers,
-        resolveKey: (kid) => keys.resolve(kid),
+        resolveKey: (kid) => keys.resolve(kid, sender),
         nowMs: now(),
         maxAgeSeconds: opts.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
         maxFutureSkewSeconds: opts.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS,

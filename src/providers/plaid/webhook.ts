@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
@@ -8,7 +7,6 @@ import {
   createKeyFetchClient,
   DEFAULT_MAX_AGE_SECONDS,
   DEFAULT_MAX_FUTURE_SKEW_SECONDS,
-  FetchBudget,
   parseJsonObject,
   verifySignedDelivery,
   WEBHOOK_JWS_ALG,
@@ -20,6 +18,7 @@ import {
   type VerifiedWebhook,
   type WebhookEffect,
 } from '../../webhooks/types.js';
+import { KeyFetchBudget, NegativeCache, sharedInflight, UNKNOWN_SENDER } from '../webhook-keys.js';
 import { plaidErrorSchema, type PlaidErrorBody } from './schemas.js';
 import {
   plaidErrorInfo,
@@ -40,8 +39,10 @@ export interface PlaidWebhookVerifierOptions {
   maxFutureSkewSeconds?: number;
   /** After a kid Plaid does not know (or a failed fetch of a new kid), that kid is not fetched again for this long. */
   unknownKidRefetchIntervalMs?: number;
-  /** Key fetches allowed per second across all kids. */
+  /** Key fetches allowed per second across all kids and senders. */
   maxKeyFetchesPerSecond?: number;
+  /** Key fetches one sender's deliveries may cause per second. */
+  maxKeyFetchesPerSenderPerSecond?: number;
   /** A cached key is re-fetched on use after this long, to learn about expiry (served as cached if the fetch fails). */
   keyTtlMs?: number;
 }
@@ -78,17 +79,16 @@ type PlaidFetchResult = { kind: 'key'; entry: PlaidKeyEntry } | { kind: 'unknown
 
 /**
  * Per-kid key cache following Plaid's sample: keys by kid, an expired key is refused, and a newly
- * seen kid makes the other live keys re-checked on their next use. Unknown kids are negatively
- * cached and fetches are capped per kid and per second.
+ * seen kid makes the other live keys re-checked on their next use. Kids Plaid does not know are
+ * negatively cached; fetches are budgeted per sender and in total (webhook-keys.ts).
  */
 class PlaidKeyStore {
   private readonly entries = new Map<string, PlaidKeyEntry>();
-  /** kid -> earliest time it may be fetched again. */
-  private readonly notBefore = new Map<string, number>();
-  /** Kids whose last fetch failed (as opposed to kids Plaid said it does not know). */
-  private readonly failedFetch: Set<string>;
-  private readonly inflight = new Map<string, Promise<PlaidFetchResult>>();
-  private readonly budget: FetchBudget;
+  /** Kids Plaid said it does not know. */
+  private readonly unknown: NegativeCache;
+  /** Kids whose last fetch failed (not the kid's fault: retry later). */
+  private readonly failed: NegativeCache;
+  private readonly inflight = sharedInflight<PlaidFetchResult>();
   private readonly failureRetryMs: number;
 
   constructor(
@@ -97,21 +97,21 @@ class PlaidKeyStore {
     private readonly now: () => number,
     private readonly intervalMs: number,
     private readonly ttlMs: number,
-    perSecond: number,
+    private readonly budget: KeyFetchBudget,
   ) {
-    this.budget = new FetchBudget(perSecond, now);
-    this.failedFetch = new Set();
+    this.unknown = new NegativeCache(now);
+    this.failed = new NegativeCache(now);
     // A network blip should not lock a genuine new key out for the whole interval.
     this.failureRetryMs = Math.min(intervalMs, 5_000);
   }
 
-  async resolve(kid: string): Promise<VerificationKey> {
+  async resolve(kid: string, sender: string): Promise<VerificationKey> {
     const cached = this.entries.get(kid);
     if (cached && !this.needsRefresh(cached)) return this.usable(cached);
 
     let result: PlaidFetchResult;
     try {
-      result = await this.fetchThrottled(kid);
+      result = await this.fetchThrottled(kid, sender);
     } catch (err) {
       // Known key, refresh failed: keep serving what Plaid gave us rather than reject genuine traffic.
       if (cached) return this.usable(cached);
@@ -134,42 +134,27 @@ class PlaidKeyStore {
     return e.key;
   }
 
-  private fetchThrottled(kid: string): Promise<PlaidFetchResult> {
-    const running = this.inflight.get(kid);
-    if (running) return running;
-    const now = this.now();
-    const until = this.notBefore.get(kid);
-    if (until !== undefined && until > now) {
+  private fetchThrottled(kid: string, sender: string): Promise<PlaidFetchResult> {
+    return this.inflight(kid, async () => {
       // After a failed fetch the delivery may well be genuine: say so (the route asks for a redelivery).
-      return Promise.reject(
-        this.failedFetch.has(kid)
-          ? new WebhookVerificationError('key_fetch_failed', 'key fetch failed recently; not re-fetched yet')
-          : new WebhookVerificationError('unknown_key', 'key id recently unknown; not re-fetched yet'),
-      );
-    }
-    if (!this.budget.tryTake()) {
-      return Promise.reject(new WebhookVerificationError('unknown_key', 'key fetch rate cap reached'));
-    }
-    const p = this.fetchKey(kid)
-      .then(
-        (r) => {
-          this.failedFetch.delete(kid);
-          if (r.kind === 'unknown') this.markNotBefore(kid, this.now() + this.intervalMs);
-          else {
-            this.notBefore.delete(kid);
-            this.store(kid, r.entry);
-          }
-          return r;
-        },
-        (err: unknown) => {
-          this.markNotBefore(kid, this.now() + this.failureRetryMs);
-          this.failedFetch.add(kid);
-          throw err;
-        },
-      )
-      .finally(() => this.inflight.delete(kid));
-    this.inflight.set(kid, p);
-    return p;
+      if (this.failed.has(kid)) throw new WebhookVerificationError('key_fetch_failed', 'key fetch failed recently; not re-fetched yet');
+      if (this.unknown.has(kid)) throw new WebhookVerificationError('unknown_key', 'key id recently unknown; not re-fetched yet');
+      this.budget.take(sender);
+      let r: PlaidFetchResult;
+      try {
+        r = await this.fetchKey(kid);
+      } catch (err) {
+        this.failed.add(kid, this.failureRetryMs);
+        throw err;
+      }
+      this.failed.delete(kid);
+      if (r.kind === 'unknown') this.unknown.add(kid, this.intervalMs);
+      else {
+        this.unknown.delete(kid);
+        this.store(kid, r.entry);
+      }
+      return r;
+    });
   }
 
   private store(kid: string, entry: PlaidKeyEntry): void {
@@ -177,20 +162,6 @@ class PlaidKeyStore {
       for (const other of this.entries.values()) if (!other.expired) other.revalidate = true;
     }
     this.entries.set(kid, entry);
-  }
-
-  private markNotBefore(kid: string, until: number): void {
-    // The budget bounds growth to perSecond x interval entries; prune lapsed ones now and then.
-    if (this.notBefore.size > 10_000) {
-      const now = this.now();
-      for (const [k, t] of this.notBefore) {
-        if (t <= now) {
-          this.notBefore.delete(k);
-          this.failedFetch.delete(k);
-        }
-      }
-    }
-    this.notBefore.set(kid, until);
   }
 
   private async fetchKey(kid: string): Promise<PlaidFetchResult> {
@@ -327,17 +298,17 @@ export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): C
     now,
     opts.unknownKidRefetchIntervalMs ?? 60_000,
     opts.keyTtlMs ?? DAY_MS,
-    opts.maxKeyFetchesPerSecond ?? 5,
+    new KeyFetchBudget({ perSenderPerSecond: opts.maxKeyFetchesPerSenderPerSecond ?? 2, totalPerSecond: opts.maxKeyFetchesPerSecond ?? 10, now }),
   );
 
   return {
     provider: PLAID,
-    async verify(rawBody, headers): Promise<VerifiedWebhook> {
-      const { iat, jws } = await verifySignedDelivery({
+    async verify(rawBody, headers, sender = UNKNOWN_SENDER): Promise<VerifiedWebhook> {
+      const { iat, signingId } = await verifySignedDelivery({
         headerName: PLAID_SIGNATURE_HEADER,
         rawBody,
         headers,
-        resolveKey: (kid) => keys.resolve(kid),
+        resolveKey: (kid) => keys.resolve(kid, sender),
         nowMs: now(),
         maxAgeSeconds: opts.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
         maxFutureSkewSeconds: opts.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS,
@@ -350,9 +321,10 @@ export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): C
         provider: PLAID,
         eventType: `${body.data.webhook_type}.${body.data.webhook_code}`,
         providerConnectionId: body.data.item_id ?? null,
-        // Plaid sends no idempotency key. The signature identifies one signed delivery: an exact
-        // replay is caught, while a new delivery with an identical body is still applied.
-        dedupeKey: `sig:${createHash('sha256').update(jws).digest('hex')}`,
+        // Plaid sends no idempotency key. The signing identifies one signed delivery: a replay
+        // (re-encoded signature included) is caught, while a new delivery with an identical body
+        // is still applied.
+        dedupeKey: `sig:${signingId}`,
         occurredAt,
         effect: plaidWebhookEffect(body.data, occurredAt),
         payload,

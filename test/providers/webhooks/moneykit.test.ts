@@ -40,6 +40,11 @@ async function deliver(body: string, key = live, extra: Partial<Parameters<typeo
   return verifier.verify(Buffer.from(body), { 'moneykit-signature': jwt });
 }
 
+async function deliverFrom(sender: string, body: string, key = live, extra: Partial<Parameters<typeof sign>[2]> = {}) {
+  const jwt = await sign(body, key, { iat: iat(), claims: { iss: ISS }, ...extra });
+  return verifier.verify(Buffer.from(body), { 'moneykit-signature': jwt }, sender);
+}
+
 function newVerifier(o: Partial<MoneyKitWebhookVerifierOptions> = {}) {
   return createMoneyKitWebhookVerifier({ baseUrl: server.url, clientId: MONEYKIT_CLIENT_ID, now: () => nowMs, ...o });
 }
@@ -199,15 +204,26 @@ describe('MoneyKit webhook verifier: forgeries', () => {
     expect(await reason(deliver(JSON.stringify({ link_id: 'x', state: 'connected' })))).toBe('malformed_body');
   });
 
-  it('50 forged unknown kids: unknown_key with a single JWKS fetch; refetched after the interval', async () => {
+  it('50 forged unknown kids at once: unknown_key with a single JWKS fetch; a known-missing kid is not refetched', async () => {
     const attacker = await makeKey('x');
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => reason(deliver(raw, attacker, { kid: `forged-${i}` }))));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => reason(deliverFrom('203.0.113.66', raw, attacker, { kid: `forged-${i}` }))));
     expect(new Set(results)).toEqual(new Set(['unknown_key']));
     expect(server.jwksFetches).toBe(1);
-    // Still throttled a minute later.
     nowMs += 60_000;
-    expect(await reason(deliver(raw, attacker, { kid: 'forged-late' }))).toBe('unknown_key');
+    expect(await reason(deliverFrom('203.0.113.66', raw, attacker, { kid: 'forged-1' }))).toBe('unknown_key');
     expect(server.jwksFetches).toBe(1);
+  });
+
+  it("a sender past its budget is told to retry later (key_fetch_throttled), never unknown_key; other senders' fetches go on", async () => {
+    const attacker = await makeKey('x');
+    expect(await reason(deliverFrom('203.0.113.66', raw, attacker, { kid: 'forged-a' }))).toBe('unknown_key');
+    expect(await reason(deliverFrom('203.0.113.66', raw, attacker, { kid: 'forged-b' }))).toBe('key_fetch_throttled');
+    expect(server.jwksFetches).toBe(1);
+    // Same instant: MoneyKit rotates and delivers with the new key from its own address.
+    const next = await makeKey('mk-live-rotated');
+    server.moneyKitKeys.push(next);
+    await expect(deliverFrom('34.120.1.1', raw, next)).resolves.toMatchObject({ eventType: 'link.state_changed' });
+    expect(server.jwksFetches).toBe(2);
   });
 
   it('a rotated-in key is picked up by the unknown-kid refetch once the interval allows', async () => {

@@ -33,6 +33,11 @@ async function deliver(body: string, key = live, extra: Parameters<typeof sign>[
   return verifier.verify(Buffer.from(body), { 'plaid-verification': jwt });
 }
 
+async function deliverFrom(sender: string, body: string, key = live, extra: Parameters<typeof sign>[2] extends infer O ? Partial<O> : never = {}) {
+  const jwt = await sign(body, key, { iat: iat(), ...extra });
+  return verifier.verify(Buffer.from(body), { 'plaid-verification': jwt }, sender);
+}
+
 function newVerifier(o: Partial<Parameters<typeof createPlaidWebhookVerifier>[0]> = {}) {
   return createPlaidWebhookVerifier({
     baseUrl: server.url,
@@ -335,16 +340,29 @@ describe('Plaid webhook verifier: forgeries', () => {
     expect(server.plaidFetches).toEqual([stranger.kid, stranger.kid]);
   });
 
-  it('50 forged random kids at once cause a bounded number of fetches', async () => {
+  it('50 forged random kids from one sender: two fetches, the rest told to retry later; another sender is not blocked', async () => {
     const attacker = await makeKey('x');
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => reason(deliver(raw, attacker, { kid: `forged-${i}-${Math.random()}` }))),
+      Array.from({ length: 50 }, (_, i) => reason(deliverFrom('203.0.113.66', raw, attacker, { kid: `forged-${i}-${Math.random()}` }))),
     );
-    expect(new Set(results)).toEqual(new Set(['unknown_key']));
-    expect(server.plaidFetches.length).toBeLessThanOrEqual(5);
-    // The genuine key is still fetched once the per-second cap refills.
+    // Per-sender budget (2 a second): the budget's exhaustion is retry-later, never unknown_key.
+    expect(results.filter((r) => r === 'unknown_key')).toHaveLength(2);
+    expect(results.filter((r) => r === 'key_fetch_throttled')).toHaveLength(48);
+    expect(server.plaidFetches).toHaveLength(2);
+    // Same instant, another sender: the genuine (never fetched) key is fetched and verifies.
+    await expect(deliverFrom('52.21.26.131', raw)).resolves.toMatchObject({ eventType: 'ITEM.ERROR' });
+    // The flooding sender's budget refills a second later.
     nowMs += 1_000;
-    await expect(deliver(raw)).resolves.toMatchObject({ eventType: 'ITEM.ERROR' });
+    expect(await reason(deliverFrom('203.0.113.66', raw, attacker, { kid: 'forged-late' }))).toBe('unknown_key');
+  });
+
+  it('the total budget bounds fetches across many senders, also answered retry-later', async () => {
+    const attacker = await makeKey('x');
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => reason(deliverFrom(`198.51.100.${i}`, raw, attacker, { kid: `forged-${i}` }))),
+    );
+    expect(results.filter((r) => r === 'unknown_key')).toHaveLength(10);
+    expect(results.filter((r) => r === 'key_fetch_throttled')).toHaveLength(20);
   });
 
   it('concurrent deliveries for one new kid share one fetch', async () => {
@@ -368,6 +386,7 @@ describe('Plaid webhook verifier: forgeries', () => {
     await deliver(raw, k1);
     server.plaidKeys.set(k1.kid, { key: k1, expiredAt: Math.floor(nowMs / 1000) });
     await deliver(raw, k2); // rotation seen
+    nowMs += 1_000; // one sender: two fetches a second
     expect(await reason(deliver(raw, k1))).toBe('expired_key');
     expect(server.plaidFetches).toEqual([k1.kid, k2.kid, k1.kid]);
   });
