@@ -117,6 +117,9 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     metricsToken: config.metricsToken,
     providers: Object.keys(adapters) as ProviderName[],
     readyChecks,
+    suggestions: config.suggestions,
+    corsOrigins: config.corsOrigins,
+    rateLimit: config.rateLimit,
   });
 
   return {
