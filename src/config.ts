@@ -60,8 +60,8 @@ const envSchema = z.object({
   METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
   CORS_ORIGINS: z.preprocess(blankToUndefined, z.string().transform(parseOrigins).optional()),
-  RATE_LIMIT_PER_MINUTE: intIn(0, 1_000_000, 60),
-  RATE_LIMIT_BURST: intIn(1, 1_000_000, 60),
+  RATE_LIMIT_PER_MINUTE: intIn(0, 1_000_000, 120),
+  RATE_LIMIT_BURST: intIn(1, 1_000_000, 300),
   RATE_LIMIT_ADMIN_FACTOR: intIn(1, 10_000, 10),
 });
 
