@@ -121,6 +121,9 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     providers: Object.keys(adapters) as ProviderName[],
     readyChecks,
     trustProxy: config.trustProxy,
+    suggestions: config.suggestions,
+    corsOrigins: config.corsOrigins,
+    rateLimit: config.rateLimit,
   });
 
   return {

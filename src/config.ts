@@ -79,7 +79,26 @@ const envSchema = z.object({
   METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
+  CORS_ORIGINS: z.preprocess(blankToUndefined, z.string().transform(parseOrigins).optional()),
+  RATE_LIMIT_PER_MINUTE: intIn(0, 1_000_000, 120),
+  RATE_LIMIT_BURST: intIn(1, 1_000_000, 300),
+  RATE_LIMIT_ADMIN_FACTOR: intIn(1, 10_000, 10),
 });
+
+/** `CORS_ORIGINS`: comma-separated `scheme://host[:port]` origins, each exactly as a browser sends it. */
+function parseOrigins(value: string, ctx: z.RefinementCtx): string[] {
+  const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of origins) {
+    let origin: string | null = null;
+    try {
+      origin = new URL(o).origin;
+    } catch {
+      // reported below
+    }
+    if (origin !== o || !/^https?:/.test(o)) ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin such as https://app.example.com (no path, no trailing slash, no wildcard)` });
+  }
+  return origins;
+}
 
 export interface PlaidConfig {
   clientId: string;
@@ -132,6 +151,12 @@ export interface Config {
   trustProxy: boolean;
   /** How long SIGTERM waits for in-flight requests before closing their sockets. */
   shutdownTimeoutMs: number;
+  /** GraphQL "Did you mean ..." hints: off in production and whenever introspection is off. */
+  suggestions: boolean;
+  /** Browser origins allowed to call /graphql cross-origin (contract section 9); empty: none. */
+  corsOrigins: string[];
+  /** Per-caller budget for provider-bound mutations (token bucket); perMinute 0 turns it off. */
+  rateLimit: { perMinute: number; burst: number; adminFactor: number };
 }
 
 export class ConfigError extends Error {
@@ -178,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length) throw new ConfigError(problems);
 
   const publicUrl = (e.PUBLIC_URL ?? listenUrl(e.HOST, e.PORT)).replace(/\/+$/, '');
+  const introspection = e.INTROSPECTION ? e.INTROSPECTION === 'true' : !production;
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -207,7 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_ALIASES, maxTokens: e.MAX_QUERY_TOKENS, maxSubscriptionsPerUser: e.MAX_SUBSCRIPTIONS_PER_USER, maxSubscriptions: e.MAX_SUBSCRIPTIONS },
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     graphiql: e.GRAPHIQL ? e.GRAPHIQL === 'true' : !production,
-    introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : !production,
+    introspection,
     providerHttp: {
       timeouts: { connectMs: e.PROVIDER_CONNECT_TIMEOUT_MS, headersMs: e.PROVIDER_HEADERS_TIMEOUT_MS, bodyMs: e.PROVIDER_BODY_TIMEOUT_MS },
       retry: { retries: e.PROVIDER_RETRIES, baseDelayMs: e.PROVIDER_RETRY_BASE_MS, maxRetryAfterMs: e.PROVIDER_MAX_RETRY_AFTER_MS },
@@ -217,6 +243,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN ?? null,
     trustProxy: e.TRUST_PROXY === 'true',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    suggestions: !production && introspection,
+    corsOrigins: e.CORS_ORIGINS ?? [],
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST, adminFactor: e.RATE_LIMIT_ADMIN_FACTOR },
   });
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { AuthError, type Authenticator, type Caller } from './auth/auth.js';
@@ -7,7 +8,8 @@ import type { ConnectionService } from './connections/service.js';
 import { LINK_COMPLETE_PATH, WEBHOOK_PATHS } from './http-paths.js';
 import type { ProviderName } from './domain/connection.js';
 import type { GraphQLContext } from './graphql/context.js';
-import { csrfViolation, maxAliasesRule, maxDepthRule, readBodyLimited, withMaxTokens } from './graphql/limits.js';
+import { csrfViolation, maxAliasesRule, maxDepthRule, readBodyLimited, withMaxTokens, withoutSuggestion } from './graphql/limits.js';
+import { createRateLimiter, type RateLimitSettings } from './graphql/rate-limit.js';
 import { useSubscriptionLimits } from './graphql/subscription-limits.js';
 import { createMetrics, METRICS_CONTENT_TYPE, type Metrics } from './metrics.js';
 import { schema } from './graphql/schema.js';
@@ -36,6 +38,12 @@ export interface GatewayDeps {
   readyChecks?: Record<string, () => Promise<void>>;
   /** X-Forwarded-For is set by our own proxy: a webhook's sender is the address it appended. */
   trustProxy?: boolean;
+  /** GraphQL "Did you mean ..." hints in errors (default on; config: off in production). */
+  suggestions?: boolean;
+  /** Browser origins allowed to call /graphql cross-origin; none when absent. */
+  corsOrigins?: readonly string[];
+  /** Per-caller budget for provider-bound mutations; unlimited when absent. */
+  rateLimit?: RateLimitSettings;
 }
 
 /** Per-request state carried on Yoga's server context from the first hook to the last. */
@@ -46,7 +54,8 @@ interface ServerContext {
   route?: string;
 }
 
-const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', LINK_COMPLETE_PATH, ...Object.values(WEBHOOK_PATHS)]);
+const GRAPHQL_PATH = '/graphql';
+const KNOWN_ROUTES = new Set([GRAPHQL_PATH, '/health', '/ready', '/metrics', LINK_COMPLETE_PATH, ...Object.values(WEBHOOK_PATHS)]);
 const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -56,6 +65,7 @@ const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function createGateway(deps: GatewayDeps) {
   const { logger, limits } = deps;
   const metrics = deps.metrics ?? createMetrics();
+  const rateLimiter = deps.rateLimit ? createRateLimiter(deps.rateLimit) : null;
   const webhook = createWebhookHandler({
     service: deps.service,
     verifiers: deps.verifiers,
@@ -99,7 +109,7 @@ export function createGateway(deps: GatewayDeps) {
         request = new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body });
         setRequest(request);
       }
-      if (path === '/graphql') {
+      if (path === GRAPHQL_PATH) {
         const csrf = csrfViolation(request, url);
         if (csrf) {
           return endResponse(json(403, { errors: [{ message: csrf, extensions: { code: 'CSRF_REJECTED' } }] }, { 'x-request-id': requestId }));
@@ -130,6 +140,10 @@ export function createGateway(deps: GatewayDeps) {
       } else if (path === LINK_COMPLETE_PATH && request.method === 'GET') {
         // Default LINK_REDIRECT_URI target: a neutral page the OAuth flow returns to.
         endResponse(new Response('<!doctype html><title>Linking complete</title><p>You can close this window.</p>', { headers: { 'content-type': 'text/html; charset=utf-8' } }));
+      } else if (path !== GRAPHQL_PATH) {
+        // Exactly one GraphQL path: Yoga also serves look-alikes (/graphql/, //graphql, /x/graphql)
+        // that would skip the CSRF check and authentication above.
+        endResponse(json(404, { errors: [{ message: 'Not found.', extensions: { code: 'NOT_FOUND' } }] }));
       }
     },
     onResponse({ request, response, serverContext }) {
@@ -168,6 +182,23 @@ export function createGateway(deps: GatewayDeps) {
     },
   };
 
+  // Validation and variable errors name the schema's fields and enum values ("Did you mean ...");
+  // where the schema is not public (introspection off, production), they must not.
+  const noSuggestions: Plugin = {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || Symbol.asyncIterator in result || !result.errors?.length) return;
+      setResult({
+        ...result,
+        errors: result.errors.map((e) => {
+          const message = withoutSuggestion(e.message);
+          return message === e.message
+            ? e
+            : new GraphQLError(message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: e.extensions });
+        }),
+      });
+    },
+  };
+
   const validationLimits: Plugin = {
     onValidate({ addValidationRule }) {
       addValidationRule(maxDepthRule(limits.maxDepth));
@@ -201,17 +232,32 @@ export function createGateway(deps: GatewayDeps) {
     return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks });
   }
 
+  const corsOrigins = new Set(deps.corsOrigins ?? []);
+  const graphiqlOptions = { title: 'aggregator-gateway', defaultQuery: DEFAULT_QUERY };
+  let graphiqlPage: string | undefined;
+
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_PATH,
     // Yoga's built-in check cannot be switched off and answers 200 for any URL *ending* in its
     // endpoint (/x/health, /graphql?a=/health), ahead of our routes. A space never survives URL
     // serialization (it becomes %20), so this endpoint never matches; /health is answered above.
     healthCheckEndpoint: ' yoga-health-check-disabled',
     landingPage: false,
-    graphiql: deps.graphiql ? { title: 'aggregator-gateway', defaultQuery: DEFAULT_QUERY } : false,
+    // Only on the one GraphQL path (Yoga also matches look-alikes), from assets inlined in the
+    // page (no CDN: works offline); rendered once, it is the same 9 MB for every request.
+    graphiql: deps.graphiql ? (request) => new URL(request.url).pathname === GRAPHQL_PATH && graphiqlOptions : false,
+    renderGraphiQL: () => (graphiqlPage ??= renderGraphiQL(graphiqlOptions)),
+    // Contract section 9: only listed origins, only /graphql, never credentials (callers send
+    // bearer tokens, there are no cookies). Any other origin gets no CORS headers at all.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin && corsOrigins.has(origin) && new URL(request.url).pathname === GRAPHQL_PATH
+        ? { origin: [origin], methods: ['GET', 'POST'], credentials: false, exposedHeaders: ['x-request-id'], maxAge: 600 }
+        : false;
+    },
     logging: false,
-    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits, useSubscriptionLimits({ maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser ?? 5, maxSubscriptions: limits.maxSubscriptions ?? 1_000 })],
+    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits, useSubscriptionLimits({ maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser ?? 5, maxSubscriptions: limits.maxSubscriptions ?? 1_000 }), ...(deps.suggestions === false ? [noSuggestions] : [])],
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
@@ -229,7 +275,13 @@ export function createGateway(deps: GatewayDeps) {
       const requestId = sc.requestId ?? randomUUID();
       const caller = sc.caller ?? (await authenticate(request));
       if (caller instanceof GraphQLError) throw caller;
-      return { caller, service: deps.service, loader: deps.service.createLoader(caller), requestId };
+      return {
+        caller,
+        service: deps.service,
+        loader: deps.service.createLoader(caller),
+        requestId,
+        spendProviderCall: () => rateLimiter?.take(caller.userId, caller.admin),
+      };
     },
   });
 

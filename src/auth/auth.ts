@@ -26,6 +26,12 @@ export interface Authenticator {
   authenticate(authorization: string | null | undefined): Promise<Caller>;
 }
 
+/**
+ * How far in the future a token's `iat` may lie: issuers' clocks drift a little, but a token
+ * "issued" later than that was minted with a wrong clock or to outlive a revocation.
+ */
+export const IAT_CLOCK_SKEW_SECONDS = 60;
+
 export function createAuthenticator(s: AuthSettings): Authenticator {
   // Import the HS256 secret once: jose re-imports a raw Uint8Array on every call (TOOLCHAIN.md).
   const secretKey: KeyObject | null = s.jwtSecret ? createSecretKey(Buffer.from(s.jwtSecret, 'utf8')) : null;
@@ -57,6 +63,7 @@ export function createAuthenticator(s: AuthSettings): Authenticator {
         const code = (e as { code?: string }).code;
         throw new AuthError(code === 'ERR_JWT_EXPIRED' ? 'token expired' : 'invalid token');
       }
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + IAT_CLOCK_SKEW_SECONDS) throw new AuthError('invalid token');
       const sub = payload.sub;
       if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) throw new AuthError('invalid token subject');
       const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];

@@ -1,9 +1,17 @@
+import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import { InvalidInputError } from './errors.js';
 
 // Input the gateway can judge itself is refused before any provider call (contract section 1).
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+/**
+ * Loopback as the URL parser leaves the host: IPv4 literals are canonical dotted quads by then
+ * (127.1 and 0x7f.0.0.1 become 127.0.0.1), so 127.0.0.0/8 is "an IPv4 literal starting 127.";
+ * a name such as 127.attacker.example is not.
+ */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'));
+}
 
 export function checkRedirectUri(value: string | null | undefined, field = 'redirectUri'): string | null {
   if (value === null || value === undefined) return null;
@@ -13,7 +21,7 @@ export function checkRedirectUri(value: string | null | undefined, field = 'redi
   } catch {
     throw new InvalidInputError(`${field} must be an absolute URI.`, field);
   }
-  const ok = url.protocol === 'https:' || (url.protocol === 'http:' && (LOOPBACK.has(url.hostname) || url.hostname.startsWith('127.')));
+  const ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
   if (!ok) throw new InvalidInputError(`${field} must use https (http only on loopback).`, field);
   if (url.search || url.hash) throw new InvalidInputError(`${field} must not have a query string or fragment.`, field);
   if (value.length > 2048) throw new InvalidInputError(`${field} is too long.`, field);

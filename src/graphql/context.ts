@@ -6,4 +6,6 @@ export interface GraphQLContext {
   service: ConnectionService;
   loader: ReturnType<ConnectionService['createLoader']>;
   requestId: string;
+  /** Spends one of the caller's provider-bound mutation calls; throws RateLimitedError when none is left. */
+  spendProviderCall(): void;
 }

@@ -16,30 +16,42 @@ export function maxDepthRule(maxDepth: number) {
   return (ctx: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const d of ctx.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    // Each fragment's own depth is computed once per document: walking it again at every spread
+    // made a chain of fragments that each spread the next twice cost 2^levels.
+    const fragmentDepth = new Map<string, number>();
+    const inProgress = new Set<string>();
 
-    function depthOf(set: SelectionSetNode | undefined, depth: number, seen: Set<string>): number {
-      if (!set) return depth;
-      if (depth > maxDepth) return depth; // stop early: enough to refuse
-      let max = depth;
+    /** Levels of nested selection sets below `set` (a leaf-only set is 0), spreads included. */
+    function depthBelow(set: SelectionSetNode): number {
+      let max = 0;
       for (const s of set.selections) {
         if (s.kind === Kind.FIELD) {
-          max = Math.max(max, s.selectionSet ? depthOf(s.selectionSet, depth + 1, seen) : depth);
+          if (s.selectionSet) max = Math.max(max, 1 + depthBelow(s.selectionSet));
         } else if (s.kind === Kind.INLINE_FRAGMENT) {
-          max = Math.max(max, depthOf(s.selectionSet, depth, seen));
+          max = Math.max(max, depthBelow(s.selectionSet));
         } else {
-          const name = s.name.value;
-          if (seen.has(name)) continue; // fragment cycles are reported by the standard rules
-          const f = fragments.get(name);
-          if (f) max = Math.max(max, depthOf(f.selectionSet, depth, new Set([...seen, name])));
+          max = Math.max(max, depthOfFragment(s.name.value));
         }
       }
       return max;
     }
 
+    function depthOfFragment(name: string): number {
+      const known = fragmentDepth.get(name);
+      if (known !== undefined) return known;
+      const f = fragments.get(name);
+      // Unknown fragments and cycles are reported by the standard rules; here they add nothing.
+      if (!f || inProgress.has(name)) return 0;
+      inProgress.add(name);
+      const depth = depthBelow(f.selectionSet);
+      inProgress.delete(name);
+      fragmentDepth.set(name, depth);
+      return depth;
+    }
+
     return {
       OperationDefinition(op) {
-        const depth = depthOf(op.selectionSet, 0, new Set());
-        if (depth > maxDepth) {
+        if (depthBelow(op.selectionSet) > maxDepth) {
           ctx.reportError(new GraphQLError(`Query is too deep: more than ${maxDepth} levels.`, { nodes: [op], extensions: { code: 'QUERY_TOO_DEEP' } }));
         }
       },
@@ -60,6 +72,11 @@ export function maxAliasesRule(maxAliases: number) {
       },
     };
   };
+}
+
+/** graphql-js appends its hints as the message's last sentence: " Did you mean ...?". */
+export function withoutSuggestion(message: string): string {
+  return message.replace(/ Did you mean [^]*\?$/, '');
 }
 
 /**

@@ -120,6 +120,7 @@ export type CreateLinkTokenMutation = { createLinkToken:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type ExchangeMutationVariables = Exact<{
@@ -133,6 +134,7 @@ export type ExchangeMutation = { exchangePublicToken:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type ListQueryVariables = Exact<{
@@ -168,6 +170,7 @@ export type ResetMutation = { resetConnection:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'ResetConnectionPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
     | { __typename: 'SandboxOnlyError', code: ErrorCode, message: string }
    };
@@ -182,6 +185,7 @@ export type ResetManyMutation = { resetConnections:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'ResetConnectionsPayload', connections: Array<{ id: string, status: ConnectionStatus, requiredAction: ConnectionAction }> }
     | { __typename: 'SandboxOnlyError', code: ErrorCode, message: string }
    };
@@ -197,6 +201,7 @@ export type UpdateLinkMutation = { createUpdateLinkToken:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type RefreshMutationVariables = Exact<{
@@ -209,6 +214,7 @@ export type RefreshMutation = { refreshConnection:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string, provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'RefreshConnectionPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
    };
 
@@ -223,6 +229,7 @@ export type CompleteUpdateMutation = { completeUpdateLink:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type RemoveMutationVariables = Exact<{
@@ -235,6 +242,7 @@ export type RemoveMutation = { removeConnection:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'RemoveConnectionPayload', removedConnectionId: string }
    };
 

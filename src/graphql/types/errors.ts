@@ -8,6 +8,7 @@ import {
   SandboxOnlyError,
 } from '../../connections/errors.js';
 import { builder } from '../builder.js';
+import { RateLimitedError } from '../rate-limit.js';
 import { ProviderEnum } from './enums.js';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', { values: ERROR_CODES });
@@ -60,5 +61,16 @@ builder.objectType(ProviderError, {
   }),
 });
 
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: "The caller's budget for provider-bound mutations is spent (the gateway's own limit; a provider's limit is a ProviderError).",
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof RateLimitedError,
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Seconds until the next call is allowed.' }) }),
+});
+
 /** The error classes a connection-addressing mutation can answer with. */
 export const CONNECTION_ERRORS = [NotFoundError, InvalidInputError, ProviderError, ProviderNotConfiguredError];
+
+/** A mutation that calls a provider also answers when the caller's budget is spent. */
+export const PROVIDER_MUTATION_ERRORS = [...CONNECTION_ERRORS, RateLimitedError];

@@ -5,7 +5,7 @@ import type { ConnectionRecord } from '../../domain/connection.js';
 import { builder, MalformedIdError } from '../builder.js';
 import { ConnectionRef, connectionIdFrom } from './connection.js';
 import { LinkModeEnum, ProviderEnum } from './enums.js';
-import { CONNECTION_ERRORS } from './errors.js';
+import { PROVIDER_MUTATION_ERRORS } from './errors.js';
 
 export const LinkTokenType = builder.objectRef<LinkTokenInfo>('LinkToken').implement({
   fields: (t) => ({
@@ -55,8 +55,11 @@ builder.mutationField('createLinkToken', (t) =>
     type: CreateLinkTokenPayload,
     args: { input: t.arg({ type: CreateLinkTokenInput, required: true }) },
     nullable: false,
-    errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'CreateLinkTokenResult' } },
-    resolve: async (_r, { input }, ctx) => ({ linkToken: await ctx.service.createLinkToken(ctx.caller, input) }),
+    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'CreateLinkTokenResult' } },
+    resolve: async (_r, { input }, ctx) => {
+      ctx.spendProviderCall();
+      return { linkToken: await ctx.service.createLinkToken(ctx.caller, input) };
+    },
   }),
 );
 
@@ -79,8 +82,11 @@ builder.mutationField('exchangePublicToken', (t) =>
     type: ExchangePublicTokenPayload,
     args: { input: t.arg({ type: ExchangePublicTokenInput, required: true }) },
     nullable: false,
-    errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'ExchangePublicTokenResult' } },
-    resolve: async (_r, { input }, ctx) => ({ connection: await ctx.service.exchangePublicToken(ctx.caller, input) }),
+    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'ExchangePublicTokenResult' } },
+    resolve: async (_r, { input }, ctx) => {
+      ctx.spendProviderCall();
+      return { connection: await ctx.service.exchangePublicToken(ctx.caller, input) };
+    },
   }),
 );
 
@@ -106,9 +112,11 @@ builder.mutationField('createUpdateLinkToken', (t) =>
     type: CreateUpdateLinkTokenPayload,
     args: { input: t.arg({ type: CreateUpdateLinkTokenInput, required: true }) },
     nullable: false,
-    errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'CreateUpdateLinkTokenResult' } },
-    resolve: (_r, { input }, ctx) =>
-      ctx.service.createUpdateLinkToken(ctx.caller, { ...input, connectionId: internalId(input.connectionId) }),
+    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'CreateUpdateLinkTokenResult' } },
+    resolve: (_r, { input }, ctx) => {
+      ctx.spendProviderCall();
+      return ctx.service.createUpdateLinkToken(ctx.caller, { ...input, connectionId: internalId(input.connectionId) });
+    },
   }),
 );
 
@@ -123,8 +131,11 @@ builder.mutationField('resetConnection', (t) =>
     description: 'Sandbox only: force the connection into the login-required state, to test the repair flow.',
     args: { input: t.arg({ type: ResetConnectionInput, required: true }) },
     nullable: false,
-    errors: { types: [...CONNECTION_ERRORS, SandboxOnlyError], directResult: true, union: { name: 'ResetConnectionResult' } },
-    resolve: async (_r, { input }, ctx) => ({ connection: await ctx.service.resetConnection(ctx.caller, internalId(input.connectionId)) }),
+    errors: { types: [...PROVIDER_MUTATION_ERRORS, SandboxOnlyError], directResult: true, union: { name: 'ResetConnectionResult' } },
+    resolve: async (_r, { input }, ctx) => {
+      ctx.spendProviderCall();
+      return { connection: await ctx.service.resetConnection(ctx.caller, internalId(input.connectionId)) };
+    },
   }),
 );
 
@@ -140,8 +151,9 @@ builder.mutationField('resetConnections', (t) =>
     type: ResetConnectionsPayload,
     args: { input: t.arg({ type: ResetConnectionsInput, required: true }) },
     nullable: false,
-    errors: { types: [...CONNECTION_ERRORS, SandboxOnlyError], directResult: true, union: { name: 'ResetConnectionsResult' } },
+    errors: { types: [...PROVIDER_MUTATION_ERRORS, SandboxOnlyError], directResult: true, union: { name: 'ResetConnectionsResult' } },
     resolve: async (_r, { input }, ctx) => {
+      ctx.spendProviderCall();
       if ((input.connectionIds?.length ?? 0) > 100) throw new InvalidInputError('At most 100 connectionIds at once.', 'connectionIds');
       const ids = input.connectionIds?.map((id) => internalId(id, 'connectionIds')) ?? null;
       return { connections: await ctx.service.resetConnections(ctx.caller, ids) };
@@ -160,8 +172,11 @@ builder.mutationField('refreshConnection', (t) =>
     description: 'Re-read the status from the provider now.',
     args: { input: t.arg({ type: RefreshConnectionInput, required: true }) },
     nullable: false,
-    errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'RefreshConnectionResult' } },
-    resolve: async (_r, { input }, ctx) => ({ connection: await ctx.service.refreshConnection(ctx.caller, internalId(input.connectionId)) }),
+    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'RefreshConnectionResult' } },
+    resolve: async (_r, { input }, ctx) => {
+      ctx.spendProviderCall();
+      return { connection: await ctx.service.refreshConnection(ctx.caller, internalId(input.connectionId)) };
+    },
   }),
 );
 
@@ -175,8 +190,11 @@ builder.mutationField('completeUpdateLink', (t) =>
       "Call when the provider's widget reports success in update mode (no token exchange). Ends an announced expiry (EXPIRING) and re-reads the status from the provider.",
     args: { input: t.arg({ type: CompleteUpdateLinkInput, required: true }) },
     nullable: false,
-    errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'CompleteUpdateLinkResult' } },
-    resolve: async (_r, { input }, ctx) => ({ connection: await ctx.service.completeUpdateLink(ctx.caller, internalId(input.connectionId)) }),
+    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'CompleteUpdateLinkResult' } },
+    resolve: async (_r, { input }, ctx) => {
+      ctx.spendProviderCall();
+      return { connection: await ctx.service.completeUpdateLink(ctx.caller, internalId(input.connectionId)) };
+    },
   }),
 );
 
@@ -190,8 +208,9 @@ builder.mutationField('removeConnection', (t) =>
     type: RemoveConnectionPayload,
     args: { input: t.arg({ type: RemoveConnectionInput, required: true }) },
     nullable: false,
-    errors: { types: CONNECTION_ERRORS, directResult: true, union: { name: 'RemoveConnectionResult' } },
+    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'RemoveConnectionResult' } },
     resolve: async (_r, { input }, ctx) => {
+      ctx.spendProviderCall();
       const id = await ctx.service.removeConnection(ctx.caller, internalId(input.connectionId));
       return { removedConnectionId: encodeGlobalID('Connection', id) };
     },
