@@ -18,7 +18,7 @@ import { createPlaidWebhookVerifier } from './providers/plaid/webhook.js';
 import type { ProviderAdapterV1 } from './providers/provider.js';
 import { createTokenCipher, loadOrCreateKeyFile, openStore } from './store/index.js';
 import type { ConnectionStore } from './store/store.js';
-import type { WebhookVerifier } from './webhooks/types.js';
+import type { WebhookVerifier } from './providers/webhook.js';
 import { createRedisEvents, redactRedisUrl, type RedisEvents } from './redis.js';
 
 export interface AppOverrides {

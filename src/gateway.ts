@@ -15,7 +15,7 @@ import { createMetrics, METRICS_CONTENT_TYPE, type Metrics } from './metrics.js'
 import { schema } from './graphql/schema.js';
 import type { ConnectionStore } from './store/store.js';
 import { createWebhookHandler } from './webhooks/route.js';
-import type { WebhookVerifier } from './webhooks/types.js';
+import type { WebhookVerifier } from './providers/webhook.js';
 
 export interface GatewayDeps {
   service: ConnectionService;

@@ -1,6 +1,6 @@
 import type { ConnectionRecord, ConnectionStatus, ProviderConnectionState } from '../domain/connection.js';
 import type { ConnectionStatePatch } from '../store/store.js';
-import type { WebhookEffect } from '../webhooks/types.js';
+import type { WebhookEffect } from '../domain/webhook.js';
 
 // The connection state rules as pure functions: no I/O, `now` always passed in. The service's
 // state applier (apply.ts) is their only caller besides the table tests.

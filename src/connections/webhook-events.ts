@@ -1,6 +1,7 @@
 import type { ConnectionRecord } from '../domain/connection.js';
 import type { ConnectionStore, WebhookEventRecord } from '../store/store.js';
-import { webhookEffectSchema, type VerifiedWebhook } from '../webhooks/types.js';
+import { webhookEffectSchema } from '../domain/webhook.js';
+import type { VerifiedWebhook } from '../providers/webhook.js';
 import type { ApplyState } from './apply.js';
 import { patchFromEffect } from './rules.js';
 

@@ -1,4 +1,4 @@
-import { WebhookVerificationError } from '../webhooks/types.js';
+import { WebhookVerificationError } from './webhook.js';
 
 /**
  * What the Plaid and MoneyKit webhook key caches share: a key-fetch budget per sender and in

@@ -3,7 +3,7 @@ import type { ConnectionService } from '../connections/service.js';
 import type { ProviderName } from '../domain/connection.js';
 import { webhookProvider } from '../http-paths.js';
 import { UNKNOWN_SENDER } from '../providers/webhook-keys.js';
-import { WebhookVerificationError, type WebhookVerifier } from './types.js';
+import { WebhookVerificationError, type WebhookVerifier } from '../providers/webhook.js';
 
 /**
  * Answer within this long from arrival, whatever happens (Plaid waits 10 s). Verification (which

@@ -12,12 +12,9 @@ import {
   WEBHOOK_JWS_ALG,
   type ClosableWebhookVerifier,
   type VerificationKey,
-} from '../../webhooks/signed-delivery.js';
-import {
-  WebhookVerificationError,
-  type VerifiedWebhook,
-  type WebhookEffect,
-} from '../../webhooks/types.js';
+} from '../signed-delivery.js';
+import type { WebhookEffect } from '../../domain/webhook.js';
+import { WebhookVerificationError, type VerifiedWebhook } from '../webhook.js';
 import { KeyFetchBudget, NegativeCache, sharedInflight, UNKNOWN_SENDER } from '../webhook-keys.js';
 import { linkError, linkStatus, parseMoneyKitTimestamp } from './status.js';
 

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { request } from 'undici';
-import type { WebhookVerifier } from '../../../src/webhooks/types.js';
-import { WebhookVerificationError } from '../../../src/webhooks/types.js';
+import type { WebhookVerifier } from '../../../src/providers/webhook.js';
+import { WebhookVerificationError } from '../../../src/providers/webhook.js';
 
 /** A P-256 signing key as a provider holds it: private half for us, public JWK for the key server. */
 export interface SigningKey {

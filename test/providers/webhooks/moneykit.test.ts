@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMoneyKitWebhookVerifier, type MoneyKitWebhookVerifierOptions } from '../../../src/providers/moneykit/webhook.js';
-import type { ClosableWebhookVerifier } from '../../../src/webhooks/signed-delivery.js';
+import type { ClosableWebhookVerifier } from '../../../src/providers/signed-delivery.js';
 import type { ConnectionStatus } from '../../../src/domain/connection.js';
 import {
   hmacWithPublicKey,

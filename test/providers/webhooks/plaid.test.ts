@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPlaidWebhookVerifier } from '../../../src/providers/plaid/webhook.js';
-import type { ClosableWebhookVerifier } from '../../../src/webhooks/signed-delivery.js';
+import type { ClosableWebhookVerifier } from '../../../src/providers/signed-delivery.js';
 import { PLAID_ITEM_WEBHOOK_EFFECT } from '../../../src/providers/plaid/status.js';
-import { WebhookVerificationError, type WebhookEffect } from '../../../src/webhooks/types.js';
+import type { WebhookEffect } from '../../../src/domain/webhook.js';
+import { WebhookVerificationError } from '../../../src/providers/webhook.js';
 import {
   hmacWithPublicKey,
   KeyServer,

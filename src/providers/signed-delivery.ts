@@ -3,8 +3,8 @@ import { compactVerify, decodeProtectedHeader, type KeyInput } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ProviderName } from '../domain/connection.js';
-import { createProviderHttpClient, type ProviderHttpClient } from '../providers/http.js';
-import { WebhookVerificationError, type WebhookVerifier } from './types.js';
+import { createProviderHttpClient, type ProviderHttpClient } from './http.js';
+import { WebhookVerificationError, type WebhookVerifier } from './webhook.js';
 
 /* ------------------------------------------------------------------------------------------------
  * Signed-delivery core shared by the Plaid and MoneyKit verifiers. Both providers sign the same

@@ -1,28 +1,8 @@
-import { z } from 'zod';
-import { CONNECTION_STATUSES, connectionErrorInfoSchema, type ConnectionErrorInfo, type ConnectionStatus, type ProviderName } from '../domain/connection.js';
+import type { ProviderName } from '../domain/connection.js';
+import type { WebhookEffect } from '../domain/webhook.js';
 
-/** What a verified webhook asks the connections service to do. */
-export type WebhookEffect =
-  /** A new provider-reported status (with its raw error, or null when healthy). */
-  | { kind: 'state'; status: ConnectionStatus; error: ConnectionErrorInfo | null }
-  /** Access ends at `until` unless the user goes through update mode: EXPIRING. */
-  | { kind: 'expiring'; until: Date }
-  /** The connection was repaired (Plaid LOGIN_REPAIRED): healthy, pending expiry cleared. */
-  | { kind: 'repaired' }
-  /** Recorded only. */
-  | { kind: 'none' };
-
-/** A WebhookEffect read back from JSON (the event log keeps it; dates travel as ISO strings). */
-export const webhookEffectSchema: z.ZodType<WebhookEffect> = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('state'),
-    status: z.enum(CONNECTION_STATUSES),
-    error: connectionErrorInfoSchema.nullable(),
-  }),
-  z.object({ kind: z.literal('expiring'), until: z.coerce.date() }),
-  z.object({ kind: z.literal('repaired') }),
-  z.object({ kind: z.literal('none') }),
-]);
+// Verified provider deliveries: the contract between each provider's webhook verifier (in its
+// folder) and the HTTP route that hands the verified event to the connections service.
 
 /** A webhook whose signature, age and body hash were verified, parsed into the normalized model. */
 export interface VerifiedWebhook {
