@@ -94,7 +94,14 @@ function providerMessage(e: ProviderCallError): string {
   }
 }
 
-/** Provider call failures become ProviderError; anything else passes through unchanged. */
+/**
+ * Provider call failures become the error a client can act on: the provider refusing our input or
+ * a production connection is the same INVALID_INPUT / SANDBOX_ONLY the gateway answers itself;
+ * every other failure is a ProviderError with the provider's code. Anything else passes through.
+ */
 export function fromProviderFailure(e: unknown): unknown {
-  return isProviderCallError(e) ? new ProviderError(e) : e;
+  if (!isProviderCallError(e)) return e;
+  if (e.kind === 'INVALID_INPUT') return new InvalidInputError(e.message);
+  if (e.kind === 'SANDBOX_ONLY') return new SandboxOnlyError(e.message);
+  return new ProviderError(e);
 }

@@ -101,10 +101,13 @@ describe('input the gateway judges itself: INVALID_INPUT before any provider cal
 describe('provider failures: typed errors, nothing stored half-way', () => {
   it('a provider 400 (bad public token) is a typed error and stores nothing', async () => {
     const before = await countConnections();
-    const r = (await gql(`mutation($input: ExchangePublicTokenInput!) { exchangePublicToken(input: $input) { __typename ... on ProviderError { code provider providerCode requestId } } }`, { input: { provider: 'PLAID', publicToken: 'public-sandbox-00000000-0000-4000-8000-000000000000' } })).body.data.exchangePublicToken;
-    // The provider judged it: still INVALID_INPUT, with Plaid's own code and request id attached.
-    expect(r).toMatchObject({ __typename: 'ProviderError', code: 'INVALID_INPUT', provider: 'PLAID', providerCode: 'INVALID_PUBLIC_TOKEN' });
-    expect(r.requestId).toBeTruthy();
+    const r = (await gql(`mutation($input: ExchangePublicTokenInput!) { exchangePublicToken(input: $input) { __typename ... on Error { code message } } }`, { input: { provider: 'PLAID', publicToken: 'public-sandbox-00000000-0000-4000-8000-000000000000' } })).body.data.exchangePublicToken;
+    // The provider judged it: the same InvalidInputError the gateway answers itself; Plaid's own
+    // code and request id go to the log for support.
+    expect(r).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT' });
+    const logged = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'provider call failed' && l.providerCode === 'INVALID_PUBLIC_TOKEN');
+    expect(logged).toMatchObject({ provider: 'PLAID', kind: 'INVALID_INPUT' });
+    expect(logged?.providerRequestId).toBeTruthy();
     expect(await countConnections()).toBe(before);
   });
 

@@ -117,7 +117,6 @@ export type CreateLinkTokenMutationVariables = Exact<{
 export type CreateLinkTokenMutation = { createLinkToken:
     | { __typename: 'CreateLinkTokenPayload', linkToken: { provider: Provider, mode: LinkMode, token: string, expiresAt: string, hostedLinkUrl: string | null } }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
-    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
@@ -131,7 +130,6 @@ export type ExchangeMutationVariables = Exact<{
 export type ExchangeMutation = { exchangePublicToken:
     | { __typename: 'ExchangePublicTokenPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string }
-    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }

@@ -69,8 +69,11 @@ builder.objectType(RateLimitedError, {
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Seconds until the next call is allowed.' }) }),
 });
 
-/** The error classes a connection-addressing mutation can answer with. */
-export const CONNECTION_ERRORS = [NotFoundError, InvalidInputError, ProviderError, ProviderNotConfiguredError];
+/** What any provider-bound mutation can answer: bad input, the provider failing or missing, the caller's budget spent. */
+export const PROVIDER_MUTATION_ERRORS = [InvalidInputError, ProviderError, ProviderNotConfiguredError, RateLimitedError];
 
-/** A mutation that calls a provider also answers when the caller's budget is spent. */
-export const PROVIDER_MUTATION_ERRORS = [...CONNECTION_ERRORS, RateLimitedError];
+/** A mutation on an existing connection also answers NOT_FOUND (missing, or not the caller's). */
+export const CONNECTION_MUTATION_ERRORS = [NotFoundError, ...PROVIDER_MUTATION_ERRORS];
+
+/** Sandbox-only operations (resets) also answer SANDBOX_ONLY. */
+export const SANDBOX_MUTATION_ERRORS = [...CONNECTION_MUTATION_ERRORS, SandboxOnlyError];

@@ -1,11 +1,11 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { LinkTokenInfo } from '../../domain/connection.js';
-import { InvalidInputError, SandboxOnlyError } from '../../connections/errors.js';
+import { InvalidInputError } from '../../connections/errors.js';
 import type { ConnectionRecord } from '../../domain/connection.js';
 import { builder, MalformedIdError } from '../builder.js';
 import { ConnectionRef, connectionIdFrom } from './connection.js';
 import { LinkModeEnum, ProviderEnum } from './enums.js';
-import { PROVIDER_MUTATION_ERRORS } from './errors.js';
+import { CONNECTION_MUTATION_ERRORS, PROVIDER_MUTATION_ERRORS, SANDBOX_MUTATION_ERRORS } from './errors.js';
 
 export const LinkTokenType = builder.objectRef<LinkTokenInfo>('LinkToken').implement({
   fields: (t) => ({
@@ -112,7 +112,7 @@ builder.mutationField('createUpdateLinkToken', (t) =>
     type: CreateUpdateLinkTokenPayload,
     args: { input: t.arg({ type: CreateUpdateLinkTokenInput, required: true }) },
     nullable: false,
-    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'CreateUpdateLinkTokenResult' } },
+    errors: { types: CONNECTION_MUTATION_ERRORS, directResult: true, union: { name: 'CreateUpdateLinkTokenResult' } },
     resolve: (_r, { input }, ctx) => {
       ctx.spendProviderCall();
       return ctx.service.createUpdateLinkToken(ctx.caller, { ...input, connectionId: internalId(input.connectionId) });
@@ -131,7 +131,7 @@ builder.mutationField('resetConnection', (t) =>
     description: 'Sandbox only: force the connection into the login-required state, to test the repair flow.',
     args: { input: t.arg({ type: ResetConnectionInput, required: true }) },
     nullable: false,
-    errors: { types: [...PROVIDER_MUTATION_ERRORS, SandboxOnlyError], directResult: true, union: { name: 'ResetConnectionResult' } },
+    errors: { types: SANDBOX_MUTATION_ERRORS, directResult: true, union: { name: 'ResetConnectionResult' } },
     resolve: async (_r, { input }, ctx) => {
       ctx.spendProviderCall();
       return { connection: await ctx.service.resetConnection(ctx.caller, internalId(input.connectionId)) };
@@ -151,7 +151,7 @@ builder.mutationField('resetConnections', (t) =>
     type: ResetConnectionsPayload,
     args: { input: t.arg({ type: ResetConnectionsInput, required: true }) },
     nullable: false,
-    errors: { types: [...PROVIDER_MUTATION_ERRORS, SandboxOnlyError], directResult: true, union: { name: 'ResetConnectionsResult' } },
+    errors: { types: SANDBOX_MUTATION_ERRORS, directResult: true, union: { name: 'ResetConnectionsResult' } },
     resolve: async (_r, { input }, ctx) => {
       ctx.spendProviderCall();
       if ((input.connectionIds?.length ?? 0) > 100) throw new InvalidInputError('At most 100 connectionIds at once.', 'connectionIds');
@@ -172,7 +172,7 @@ builder.mutationField('refreshConnection', (t) =>
     description: 'Re-read the status from the provider now.',
     args: { input: t.arg({ type: RefreshConnectionInput, required: true }) },
     nullable: false,
-    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'RefreshConnectionResult' } },
+    errors: { types: CONNECTION_MUTATION_ERRORS, directResult: true, union: { name: 'RefreshConnectionResult' } },
     resolve: async (_r, { input }, ctx) => {
       ctx.spendProviderCall();
       return { connection: await ctx.service.refreshConnection(ctx.caller, internalId(input.connectionId)) };
@@ -190,7 +190,7 @@ builder.mutationField('completeUpdateLink', (t) =>
       "Call when the provider's widget reports success in update mode (no token exchange). Ends an announced expiry (EXPIRING) and re-reads the status from the provider.",
     args: { input: t.arg({ type: CompleteUpdateLinkInput, required: true }) },
     nullable: false,
-    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'CompleteUpdateLinkResult' } },
+    errors: { types: CONNECTION_MUTATION_ERRORS, directResult: true, union: { name: 'CompleteUpdateLinkResult' } },
     resolve: async (_r, { input }, ctx) => {
       ctx.spendProviderCall();
       return { connection: await ctx.service.completeUpdateLink(ctx.caller, internalId(input.connectionId)) };
@@ -208,7 +208,7 @@ builder.mutationField('removeConnection', (t) =>
     type: RemoveConnectionPayload,
     args: { input: t.arg({ type: RemoveConnectionInput, required: true }) },
     nullable: false,
-    errors: { types: PROVIDER_MUTATION_ERRORS, directResult: true, union: { name: 'RemoveConnectionResult' } },
+    errors: { types: CONNECTION_MUTATION_ERRORS, directResult: true, union: { name: 'RemoveConnectionResult' } },
     resolve: async (_r, { input }, ctx) => {
       ctx.spendProviderCall();
       const id = await ctx.service.removeConnection(ctx.caller, internalId(input.connectionId));
