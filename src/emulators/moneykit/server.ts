@@ -47,18 +47,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
-import type { z } from 'zod';
 import {
   DEFAULT_INSTITUTION_ID,
-  DOCUMENTATION_URL,
-  ERROR_CATALOGUE,
   INSTITUTIONS,
   LINK_ERROR_CODES,
   LINK_ERROR_MESSAGES,
   LINK_STATES,
   PRODUCTS,
   SETTABLE_PRODUCTS,
-  type ErrorCode,
   type InstitutionRecord,
   type LinkErrorCode,
   type LinkState,
@@ -67,6 +63,7 @@ import {
 } from './data.js';
 import {
   completeConnectRequestSchema,
+  createLinkRequestSchema,
   exchangeTokenRequestSchema,
   faultSpecSchema,
   latencyRequestSchema,
@@ -77,21 +74,32 @@ import {
   updateLinkRequestSchema,
   webhookBodySchema,
   webhookTestRequestSchema,
+  type CreateLinkInput,
   type FaultSpec,
   type LinkSessionRequest,
   type ProductSettingsInput,
 } from './schemas.js';
+import { createFinance, type BalancesInput, type TransactionControlInput } from './finance.js';
+import { Ledger } from './ledger.js';
 import { createSigningKey, randomId, signJws, signWebhookBody, type SigningKey } from './signing.js';
+
+import {
+  ApiError,
+  errorBody,
+  jsonBody,
+  newId,
+  nowIso,
+  parseWith,
+  statusFor,
+  type Ctx,
+  type MoneyKitEmulatorApp,
+  type Reply,
+  type Route,
+} from './api.js';
 
 // ---------------------------------------------------------------- public types
 
-export type MoneyKitEnv = 'sandbox' | 'live';
-
-export interface MoneyKitEmulatorApp {
-  clientId: string;
-  clientSecret: string;
-  env: MoneyKitEnv;
-}
+export type { MoneyKitEnv, MoneyKitEmulatorApp } from './api.js';
 
 export interface MoneyKitEmulatorOptions {
   apps: MoneyKitEmulatorApp[];
@@ -113,7 +121,8 @@ export interface MoneyKitEmulatorOptions {
   deletedLinkRead?: 'tombstone' | 'gone';
 }
 
-export type { FaultSpec } from './schemas.js';
+export type { FaultSpec, CreateLinkInput } from './schemas.js';
+export type { TransactionControlInput, BalancesInput } from './finance.js';
 export type { LinkErrorCode, LinkState, Product } from './data.js';
 
 export interface LinkProductResponse {
@@ -202,6 +211,20 @@ export interface MoneyKitEmulator {
   resetState(): void;
   /** The link as GET /links/{id} would show it, or undefined. */
   getLink(linkId: string): LinkCommon | undefined;
+  /** Creates a link as if made outside the gateway (connected unless `state` says otherwise), with seeded data. */
+  createLink(input: CreateLinkInput): LinkCommon;
+  /** All transactions of a link (posted and pending) in MoneyKit's TransactionResponse shape. */
+  listTransactions(linkId: string): Record<string, unknown>[];
+  /** The transaction controls: each change sends transactions.updates_available after returning. */
+  addTransaction(linkId: string, input: TransactionControlInput): Record<string, unknown>;
+  modifyTransaction(linkId: string, transactionId: string, input: TransactionControlInput): Record<string, unknown>;
+  removeTransaction(linkId: string, transactionId: string): void;
+  /** The pending transaction disappears; the returned posted one has a new id. */
+  settleTransaction(linkId: string, transactionId: string, input?: { amount?: string; date?: string }): Record<string, unknown>;
+  /** Balance values are JSON number literals as strings ("12.34", "1e21"); sends link.product_refresh (accounts). */
+  setBalances(linkId: string, accountId: string, input: BalancesInput): Record<string, unknown>;
+  /** Adds an account and transactions carrying 0.30000000000000004, 1e21, -0 and 8-decimal BTC amounts. */
+  trickyNumbers(linkId: string): { account_ids: string[]; transaction_ids: string[] };
   /** Resolves with the first delivery (past or future) matching the predicate. */
   waitForWebhookDelivery(predicate?: (d: WebhookDelivery) => boolean, timeoutMs?: number): Promise<WebhookDelivery>;
   readonly requests: readonly RecordedRequest[];
@@ -231,6 +254,7 @@ interface LinkRecord {
   products: Map<Product, ProductRecord>;
   last_synced_at: string | null;
   deleted_at: Date | null;
+  ledger: Ledger;
 }
 
 interface SessionRecord {
@@ -251,41 +275,6 @@ interface FaultRecord {
   spec: FaultSpec;
   segments: string[];
   remaining: number;
-}
-
-class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode | string,
-    readonly opts: { status?: number; message?: string; extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
-  ) {
-    super(code);
-  }
-}
-
-interface Reply {
-  status: number;
-  body?: unknown;
-  raw?: string;
-  headers?: Record<string, string>;
-}
-
-interface Ctx {
-  method: string;
-  path: string;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  headers: IncomingMessage['headers'];
-  rawBody: Buffer;
-  app: MoneyKitEmulatorApp | null;
-  /** Run after the response has been flushed (webhooks are sent "after the triggering response"). */
-  defer(fn: () => void): void;
-}
-
-interface Route {
-  method: string;
-  segments: string[];
-  auth: boolean;
-  handler(ctx: Ctx): Reply | Promise<Reply>;
 }
 
 const API_LINK_SESSION_TTL_SECONDS = 3600;
@@ -342,27 +331,6 @@ function redactRequest(r: RecordedRequest): RecordedRequest {
   return { ...r, headers, body };
 }
 
-function errorBody(code: string, message?: string, extra?: Record<string, unknown>): Record<string, unknown> {
-  const known = (ERROR_CATALOGUE as Record<string, { status: number; message: string }>)[code];
-  return { error_code: code, error_message: message ?? known?.message ?? code, documentation_url: DOCUMENTATION_URL, ...extra };
-}
-
-function statusFor(code: string, fallback = 400): number {
-  return (ERROR_CATALOGUE as Record<string, { status: number }>)[code]?.status ?? fallback;
-}
-
-function nowIso(): string {
-  return new Date().toISOString();
-}
-
-function newLinkId(): string {
-  // mk_ + 22 base62 characters, like mk_eqkWN34UEoa2NxyALG8pcV.
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let id = 'mk_';
-  for (const byte of Buffer.from(randomId(32), 'base64url').subarray(0, 22)) id += alphabet[byte % alphabet.length];
-  return id;
-}
-
 function settingsOf(s: ProductSettingsInput): NonNullable<LinkProductResponse['settings']> {
   return {
     required: s.required ?? false,
@@ -372,44 +340,6 @@ function settingsOf(s: ProductSettingsInput): NonNullable<LinkProductResponse['s
   };
 }
 
-// pydantic-style `type` names (MoneyKit's API reports FastAPI validation errors) for zod issue codes.
-const ISSUE_TYPES: Partial<Record<z.core.$ZodIssue['code'], (i: z.core.$ZodIssue) => string>> = {
-  invalid_type: (i) => (/received undefined/.test(i.message) ? 'missing' : `${'expected' in i ? String(i.expected) : 'value'}_type`),
-  too_small: (i) => `${'origin' in i ? String(i.origin) : 'value'}_too_short`,
-  too_big: (i) => `${'origin' in i ? String(i.origin) : 'value'}_too_long`,
-  invalid_value: () => 'enum',
-  invalid_format: () => 'value_error',
-  custom: () => 'value_error',
-};
-
-function validationType(issue: z.core.$ZodIssue): string {
-  return ISSUE_TYPES[issue.code]?.(issue) ?? issue.code;
-}
-
-function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  throw new ApiError('api_error.request.validation_failed', {
-    extra: {
-      validation_errors: r.error.issues.map((i) => ({
-        location: ['body', ...i.path.map((p) => (typeof p === 'number' ? p : String(p)))],
-        message: i.message,
-        type: validationType(i),
-      })),
-    },
-  });
-}
-
-function jsonBody(ctx: Ctx): unknown {
-  if (ctx.rawBody.length === 0) return undefined;
-  try {
-    return JSON.parse(ctx.rawBody.toString('utf8')) as unknown;
-  } catch {
-    throw new ApiError('api_error.request.validation_failed', {
-      extra: { validation_errors: [{ location: ['body'], message: 'JSON decode error', type: 'json_invalid' }] },
-    });
-  }
-}
 
 // ---------------------------------------------------------------- factory
 
@@ -662,8 +592,7 @@ export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Prom
     const institution = findInstitution(institutionId);
     if (!institution) throw new EmulatorError('unknown_institution', 404, `Unknown institution ${institutionId}`);
     session.completed = true;
-    const link: LinkRecord = {
-      link_id: newLinkId(),
+    const link = addLink({
       clientId: session.clientId,
       customerUserId: req.customer_user.id,
       institution,
@@ -671,16 +600,49 @@ export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Prom
       error_code: null,
       link_tags: req.link_tags ?? null,
       webhook: req.webhook ?? null,
-      products: new Map(),
-      last_synced_at: null,
-      deleted_at: null,
-    };
+    });
     grantProducts(link, req);
-    links.set(link.link_id, link);
     const exchangeable = `mk_exch_${randomId(24)}`;
     exchangeTokens.set(exchangeable, { clientId: session.clientId, linkId: link.link_id, used: false });
     return { link_id: link.link_id, exchangeable_token: exchangeable };
   }
+
+  /** A new link with its seeded accounts and transaction history. */
+  function addLink(init: Pick<LinkRecord, 'clientId' | 'customerUserId' | 'institution' | 'state' | 'error_code' | 'link_tags' | 'webhook'>): LinkRecord {
+    const link_id = newId('mk_');
+    const link: LinkRecord = { ...init, link_id, products: new Map(), last_synced_at: null, deleted_at: null, ledger: new Ledger(link_id, now, newId) };
+    links.set(link_id, link);
+    return link;
+  }
+
+  /** A link made outside the gateway (another backend, a dashboard), for import tests: no session, no exchange. */
+  function createLink(input: CreateLinkInput): LinkCommon {
+    const b = createLinkRequestSchema.safeParse(input);
+    if (!b.success) throw new EmulatorError('invalid_link', 400, `Invalid link: ${b.error.message}`);
+    const clientId = b.data.client_id ?? opts.apps[0]!.clientId;
+    if (!apps.has(clientId)) throw new EmulatorError('unknown_client', 404, `No app with client id ${clientId}`);
+    const institution = findInstitution(b.data.institution_id ?? DEFAULT_INSTITUTION_ID);
+    if (!institution) throw new EmulatorError('unknown_institution', 404, `Unknown institution ${b.data.institution_id}`);
+    const link = addLink({
+      clientId,
+      customerUserId: b.data.customer_user_id,
+      institution,
+      state: b.data.state,
+      // An error link without a code is the documented relink-required state (REFERENCE §5).
+      error_code: b.data.error_code ?? (b.data.state === 'error' ? 'auth_expired' : null),
+      link_tags: b.data.link_tags ?? null,
+      webhook: b.data.webhook ?? null,
+    });
+    grantProducts(link, { customer_user: { id: b.data.customer_user_id }, redirect_uri: 'https://emulator.invalid/', settings: { products: { transactions: { prefetch: true } } } });
+    return toLinkCommon(link);
+  }
+
+  const finance = createFinance<LinkRecord>({
+    requireLink: (ctx) => requireLink(ctx.params.id!, ctx.app!),
+    findLink: (id) => links.get(id),
+    toLinkCommon,
+    emitWebhook,
+  });
 
   // ------------------------------------------------------------ API handlers
 
@@ -863,6 +825,7 @@ export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Prom
     { method: 'GET', path: '/institutions/{institution_id}', auth: true, handler: getInstitution },
     { method: 'POST', path: '/webhooks/test/link/{id}', auth: true, handler: testWebhook },
     { method: 'GET', path: '/.well-known/jwks.json', auth: false, handler: jwksHandler },
+    ...finance.apiRoutes,
   ].map((r) => ({ ...r, segments: splitPath(r.path) }));
 
   // ------------------------------------------------------------ control handlers
@@ -877,6 +840,15 @@ export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Prom
   }
 
   const controlRoutes: Route[] = [
+    {
+      method: 'POST',
+      path: '/emulator/links',
+      handler: (ctx: Ctx): Reply => {
+        const link = controlCall(() => createLink((jsonBody(ctx) ?? {}) as CreateLinkInput));
+        return { status: 201, body: { link_id: link.link_id, link } };
+      },
+    },
+    ...finance.controlRoutes,
     {
       method: 'POST',
       path: '/emulator/connect/complete',
@@ -1170,6 +1142,8 @@ export async function startMoneyKitEmulator(opts: MoneyKitEmulatorOptions): Prom
     },
     rotateSigningKey,
     resetState,
+    createLink: (input) => createLink(input),
+    ...finance.ops,
     getLink: (linkId) => {
       const l = links.get(linkId);
       return l ? toLinkCommon(l) : undefined;
