@@ -67,6 +67,8 @@ export const ERROR_CATALOG: Record<string, CatalogEntry> = {
   // SANDBOX_ERROR
   SANDBOX_WEBHOOK_INVALID: { type: 'SANDBOX_ERROR', status: 400, message: 'the webhook for this item is either not set or is invalid', display: null },
   SANDBOX_PRODUCT_NOT_ENABLED: { type: 'SANDBOX_ERROR', status: 400, message: 'the requested product is not enabled for this item', display: null },
+  // TRANSACTIONS_ERROR
+  TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION: { type: 'TRANSACTIONS_ERROR', status: 400, message: 'Underlying transaction data changed since last page was fetched. Please restart pagination from last update.', display: null, suggested: 'Restart the pagination loop from the cursor of its first page.' },
   // API_ERROR / RATE_LIMIT_EXCEEDED
   INTERNAL_SERVER_ERROR: { type: 'API_ERROR', status: 500, message: 'an unexpected error occurred', display: 'Internal error occurred', suggested: 'Retry the request.' },
   PLANNED_MAINTENANCE: { type: 'API_ERROR', status: 503, message: 'the Plaid API is temporarily unavailable due to planned maintenance. visit https://status.plaid.com/ for more information', display: null },
@@ -85,6 +87,7 @@ const DOC_SEGMENTS: Record<string, string> = {
   API_ERROR: 'api',
   RATE_LIMIT_EXCEEDED: 'rate-limit-exceeded',
   SANDBOX_ERROR: 'sandbox',
+  TRANSACTIONS_ERROR: 'transactions',
   OAUTH_ERROR: 'oauth',
   ASSET_REPORT_ERROR: 'assets',
   RECAPTCHA_ERROR: 'recaptcha',

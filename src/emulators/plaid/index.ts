@@ -4,6 +4,7 @@ export {
   PlaidApiError,
   SANDBOX_INSTITUTIONS,
   startPlaidEmulator,
+  type AccountRecord,
   type FaultSpec,
   type ItemErrorInput,
   type ItemSnapshot,
@@ -13,5 +14,7 @@ export {
   type PlaidErrorBody,
   type PlaidJwk,
   type RecordedRequest,
+  type TransactionRecord,
+  type TrickyNumber,
   type WebhookDelivery,
 } from './server.js';

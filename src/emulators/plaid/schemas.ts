@@ -102,6 +102,25 @@ export const InstitutionGetByIdRequest = z.looseObject({
     .optional(),
 });
 
+export const AccountsGetRequest = z.looseObject({
+  access_token: NonEmpty,
+  options: z.looseObject({ account_ids: z.array(NonEmpty).optional() }).optional(),
+});
+
+export const TransactionsSyncRequest = z.looseObject({
+  access_token: NonEmpty,
+  cursor: z.string().optional(),
+  count: z.number().int().min(1).max(500).default(100),
+  options: z
+    .looseObject({
+      account_id: NonEmpty.optional(),
+      include_original_description: z.boolean().nullable().optional(),
+      include_personal_finance_category: z.boolean().optional(),
+      days_requested: z.number().int().min(1).max(730).optional(),
+    })
+    .optional(),
+});
+
 export const WebhookVerificationKeyGetRequest = z.looseObject({ key_id: NonEmpty });
 
 // --- emulator control bodies -------------------------------------------------------------------
@@ -116,10 +135,54 @@ export type ItemErrorInput = z.infer<typeof ItemErrorInput>;
 
 export const LinkCompleteBody = z.object({ link_token: NonEmpty, institution_id: NonEmpty.optional() });
 export const SetErrorBody = z.object({ error: ItemErrorInput.nullable(), webhook: z.boolean().optional() });
-export const SetConsentBody = z.object({ consent_expiration_time: z.iso.datetime({ offset: true }).nullable() });
+export const SetConsentBody = z.object({ consent_expiration_time: z.iso.datetime({ offset: true }).nullable(), webhook: z.boolean().optional() });
 export const SendWebhookBody = z.record(z.string(), z.unknown());
 export const LatencyBody = z.object({ ms: z.number().int().min(0) });
 export const RotateKeyBody = z.object({ expire_previous: z.boolean().optional() });
+
+const Day = z.iso.date();
+/** A Plaid amount (positive = money out), at most two decimals as real ledgers keep them. */
+const Amount = z.number().refine((n) => Number.isFinite(n) && Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'amount must have at most two decimals');
+const Category = z.tuple([NonEmpty, NonEmpty]);
+
+export const CreateItemBody = z.object({
+  institution_id: NonEmpty.default('ins_109508'),
+  products: z.array(NonEmpty).min(1).default(['transactions']),
+  webhook: z.url().nullable().optional(),
+  client_user_id: NonEmpty.optional(),
+});
+export const AddTransactionBody = z.object({
+  account_id: NonEmpty.optional(),
+  amount: Amount,
+  name: NonEmpty,
+  merchant_name: NonEmpty.nullable().optional(),
+  date: Day.optional(),
+  pending: z.boolean().optional(),
+  payment_channel: z.enum(['online', 'in store', 'other']).optional(),
+  category: Category.optional(),
+  webhook: z.boolean().optional(),
+});
+export const ModifyTransactionBody = z.object({
+  amount: Amount.optional(),
+  name: NonEmpty.optional(),
+  merchant_name: NonEmpty.nullable().optional(),
+  date: Day.optional(),
+  category: Category.optional(),
+  webhook: z.boolean().optional(),
+});
+export const SettleTransactionBody = z.object({ amount: Amount.optional(), date: Day.optional(), webhook: z.boolean().optional() });
+export const WebhookFlagBody = z.object({ webhook: z.boolean().optional() });
+export const SetBalanceBody = z
+  .object({ current: Amount.nullable().optional(), available: Amount.nullable().optional(), limit: Amount.nullable().optional(), webhook: z.boolean().optional() })
+  .refine((b) => b.current !== undefined || b.available !== undefined || b.limit !== undefined, 'give current, available or limit');
+export const TrickyNumbersBody = z.object({
+  endpoints: z.array(z.enum(['/accounts/get', '/transactions/sync'])).min(1).default(['/accounts/get', '/transactions/sync']),
+  values: z
+    .array(z.object({ number: z.string().regex(/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/, 'a JSON number literal'), unofficial_currency_code: NonEmpty.optional() }))
+    .min(1)
+    .optional(),
+});
+export const MutationDuringPaginationBody = z.object({ times: z.number().int().min(1).default(1) });
 
 export const FaultSpec = z.object({
   path: NonEmpty,

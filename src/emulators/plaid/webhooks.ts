@@ -1,112 +1,10 @@
-// Webhook bodies (spec *Webhook schemas) and signed delivery. Bodies are serialised with 2-space
-// indentation, as Plaid sends them, and the signature covers exactly those bytes.
-import { EventEmitter } from 'node:events';
-import type { WebhookSigner } from './signing.js';
+// Webhook bodies (spec *Webhook schemas) as data. Bodies are serialised with 2-space indentation,
+// as Plaid sends them, and the signature covers exactly those bytes (see server.ts).
+import type { Delivery } from '../kit/index.js';
 
-export type WebhookDelivery = {
-  id: number;
-  url: string;
-  itemId: string | null;
-  webhookType: string | null;
-  webhookCode: string | null;
-  /** Exact body bytes sent (UTF-8). */
-  body: string;
-  headers: Record<string, string>;
-  at: string;
-  /** Receiver's HTTP status, or null while pending / when the request failed. */
-  status: number | null;
-  /** Network error text, or null. */
-  error: string | null;
-  done: boolean;
-};
-
-/** Plaid waits 10 s for a receiver (REFERENCE 5.1). Retries (30 s, x4) are not emulated. */
-const DELIVERY_TIMEOUT_MS = 10_000;
-
-export class WebhookSender {
-  readonly deliveries: WebhookDelivery[] = [];
-  readonly events = new EventEmitter();
-  private seq = 0;
-  private readonly inflight = new Set<AbortController>();
-
-  constructor(
-    private readonly signer: WebhookSigner,
-    private readonly nowMs: () => number,
-  ) {
-    this.events.setMaxListeners(0);
-  }
-
-  /** Starts a delivery and returns its record plus a promise settled when it finishes. */
-  send(url: string, payload: Record<string, unknown>, itemId: string | null): { delivery: WebhookDelivery; finished: Promise<WebhookDelivery> } {
-    const body = JSON.stringify(payload, null, 2);
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/json',
-      'Plaid-Verification': this.signer.sign(body),
-    };
-    const delivery: WebhookDelivery = {
-      id: ++this.seq,
-      url,
-      itemId,
-      webhookType: typeof payload['webhook_type'] === 'string' ? payload['webhook_type'] : null,
-      webhookCode: typeof payload['webhook_code'] === 'string' ? payload['webhook_code'] : null,
-      body,
-      headers,
-      at: new Date(this.nowMs()).toISOString(),
-      status: null,
-      error: null,
-      done: false,
-    };
-    this.deliveries.push(delivery);
-    return { delivery, finished: this.deliver(delivery) };
-  }
-
-  private async deliver(d: WebhookDelivery): Promise<WebhookDelivery> {
-    const ac = new AbortController();
-    this.inflight.add(ac);
-    const timer = setTimeout(() => ac.abort(new Error('timeout after 10 s')), DELIVERY_TIMEOUT_MS);
-    try {
-      const res = await fetch(d.url, { method: 'POST', headers: d.headers, body: d.body, signal: ac.signal });
-      d.status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      d.error = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
-    } finally {
-      clearTimeout(timer);
-      this.inflight.delete(ac);
-      d.done = true;
-    }
-    this.events.emit('delivery', d);
-    return d;
-  }
-
-  /** Resolves with the first finished delivery matching `pred` (past or future). */
-  waitFor(pred: (d: WebhookDelivery) => boolean, timeoutMs: number): Promise<WebhookDelivery> {
-    const found = this.deliveries.find((d) => d.done && pred(d));
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const onDelivery = (d: WebhookDelivery): void => {
-        if (!pred(d)) return;
-        clearTimeout(timer);
-        this.events.off('delivery', onDelivery);
-        resolve(d);
-      };
-      const timer = setTimeout(() => {
-        this.events.off('delivery', onDelivery);
-        reject(new Error(`no matching webhook delivery within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.events.on('delivery', onDelivery);
-    });
-  }
-
-  abortAll(): void {
-    for (const ac of this.inflight) ac.abort(new Error('emulator closed'));
-  }
-
-  clear(): void {
-    this.deliveries.length = 0;
-  }
-}
+/** What the emulator records about each webhook it sends, beside the kit's delivery fields. */
+export type PlaidDeliveryMeta = { itemId: string | null; webhookType: string | null; webhookCode: string | null };
+export type WebhookDelivery = Delivery<PlaidDeliveryMeta>;
 
 // --- bodies --------------------------------------------------------------------------------------
 
@@ -237,3 +135,16 @@ export const FIRE_WEBHOOK_TABLE: Record<string, FireEntry> = {
     }),
   },
 };
+
+/**
+ * What Plaid sends when an Item's transactions change: SYNC_UPDATES_AVAILABLE (only once
+ * /transactions/sync was called for the Item), and the legacy DEFAULT_UPDATE / TRANSACTIONS_REMOVED
+ * that Plaid keeps sending for /transactions/get users.
+ */
+export function transactionsWebhooks(c: WebhookContext, change: { added: number; removed: string[]; syncCalled: boolean }): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  if (change.syncCalled) out.push(itemWebhook(c, 'TRANSACTIONS', 'SYNC_UPDATES_AVAILABLE', { initial_update_complete: true, historical_update_complete: true }));
+  if (change.added > 0 || change.removed.length === 0) out.push(itemWebhook({ ...c, user_id: null }, 'TRANSACTIONS', 'DEFAULT_UPDATE', { error: null, new_transactions: change.added }));
+  if (change.removed.length > 0) out.push(itemWebhook({ ...c, user_id: null }, 'TRANSACTIONS', 'TRANSACTIONS_REMOVED', { error: null, removed_transactions: change.removed }));
+  return out;
+}
