@@ -1,7 +1,7 @@
 // The MoneyKit emulator's HTTP vocabulary shared by its route modules: typed API errors in MoneyKit's
 // error body shape, the request context handlers receive, and request-body validation answering
 // api_error.request.validation_failed the way MoneyKit's FastAPI service does.
-import type { IncomingMessage } from 'node:http';
+import type { Reply, RequestContext } from '../kit/index.js';
 import type { z } from 'zod';
 import { DOCUMENTATION_URL, ERROR_CATALOGUE, type ErrorCode } from './data.js';
 import { randomId } from './signing.js';
@@ -23,29 +23,16 @@ export class ApiError extends Error {
   }
 }
 
-export interface Reply {
-  status: number;
-  body?: unknown;
-  raw?: string;
-  headers?: Record<string, string>;
-}
+export type { Reply } from '../kit/index.js';
 
-export interface Ctx {
+/** A request as the kit hands it over, plus the app a Bearer token authenticated (null: no auth). */
+export type Ctx = RequestContext & { app: MoneyKitEmulatorApp | null };
+
+/** A route before it goes into a kit Router; `auth` routes authenticate the Bearer token first. */
+export interface RouteDef {
   method: string;
   path: string;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  headers: IncomingMessage['headers'];
-  rawBody: Buffer;
-  app: MoneyKitEmulatorApp | null;
-  /** Run after the response has been flushed (webhooks are sent "after the triggering response"). */
-  defer(fn: () => void): void;
-}
-
-export interface Route {
-  method: string;
-  segments: string[];
-  auth: boolean;
+  auth?: boolean;
   handler(ctx: Ctx): Reply | Promise<Reply>;
 }
 

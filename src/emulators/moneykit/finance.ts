@@ -20,7 +20,7 @@
 // `link.product_refresh` for the `accounts` product (state `completed`): MoneyKit documents no
 // balance-specific webhook. Balance values are decimal text (JSON number literals), written raw.
 import { z } from 'zod';
-import { ApiError, jsonBody, nowIso, parseWith, type Ctx, type Reply } from './api.js';
+import { ApiError, jsonBody, nowIso, parseWith, type Ctx, type Reply, type RouteDef } from './api.js';
 import { Ledger, LedgerError, type TransactionRecord } from './ledger.js';
 import { JSON_NUMBER, stringifyRaw } from './raw-json.js';
 
@@ -233,11 +233,11 @@ export function createFinance<L extends FinanceLink>(deps: FinanceDeps<L>) {
   }
 
   const p = (ctx: Ctx, name: string): string => ctx.params[name]!;
-  const apiRoutes = [
+  const apiRoutes: RouteDef[] = [
     { method: 'GET', path: '/links/{id}/accounts', auth: true, handler: getAccounts },
     { method: 'GET', path: '/links/{id}/transactions/sync', auth: true, handler: syncTransactions },
   ];
-  const controlRoutes = [
+  const controlRoutes: RouteDef[] = [
     { method: 'GET', path: '/emulator/links/{id}/transactions', handler: (ctx: Ctx): Reply => ({ status: 200, body: { transactions: ops.listTransactions(p(ctx, 'id')) } }) },
     {
       method: 'POST',
