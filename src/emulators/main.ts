@@ -33,7 +33,7 @@ if (isMain) {
   });
   console.log(`Plaid emulator:    ${emus.plaid.url}  PLAID_CLIENT_ID=${emus.plaid.clientId} PLAID_SECRET=${emus.plaid.secret}`);
   console.log(`MoneyKit emulator: ${emus.moneykit.url}  MONEYKIT_CLIENT_ID=${emus.moneykit.clientId} MONEYKIT_CLIENT_SECRET=${emus.moneykit.clientSecret}`);
-  console.log('Control routes: POST /emulator/link/complete (Plaid), POST /emulator/connect/complete (MoneyKit); see the server files.');
+  console.log('Control routes: POST /emulator/link/complete (Plaid), POST /emulator/connect/complete (MoneyKit); the README lists them all.');
   const stop = () => void emus.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -51,6 +51,15 @@ export interface PlaidSpec {
   validateRequest(path: string, body: unknown): string[];
   /** The operation's requestBody schema name (components.schemas). */
   requestSchemaName(path: string): string;
+  /**
+   * Validates a response body of `POST path` against the schema the spec gives for `status`
+   * (falling back to the `default` response, Plaid's PlaidError); returns ajv's errors.
+   */
+  validateResponse(path: string, status: number, body: unknown): string[];
+  /** The response schema name for `POST path` answering `status` (components.schemas). */
+  responseSchemaName(path: string, status: number): string;
+  /** Validates `value` against a named schema, e.g. a webhook body against `SyncUpdatesAvailableWebhook`. */
+  validateSchema(schemaName: string, value: unknown): string[];
 }
 
 let cached: PlaidSpec | null = null;
@@ -60,7 +69,15 @@ export function loadPlaidSpec(): PlaidSpec {
   if (cached) return cached;
   const doc = parse(readFileSync(PLAID_SPEC_PATH, 'utf8')) as {
     info: { version: string };
-    paths: Record<string, { post?: { requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } } }>;
+    paths: Record<
+      string,
+      {
+        post?: {
+          requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> };
+          responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+        };
+      }
+    >;
     components: { schemas: Record<string, unknown> };
   };
   // Named schemas used as allOf members must stay open too.
@@ -87,18 +104,30 @@ export function loadPlaidSpec(): PlaidSpec {
     return ref.split('/').pop()!;
   }
 
+  function responseSchemaName(path: string, status: number): string {
+    const responses = doc.paths[path]?.post?.responses ?? {};
+    const ref = (responses[String(status)] ?? responses['default'])?.content?.['application/json']?.schema?.$ref;
+    if (!ref) throw new Error(`spec has no JSON response for POST ${path} ${status}`);
+    return ref.split('/').pop()!;
+  }
+
+  function validate(schemaName: string, value: unknown): string[] {
+    let v = validators.get(schemaName);
+    if (!v) {
+      v = ajv.compile({ $ref: `plaid.json#/components/schemas/${schemaName}` });
+      validators.set(schemaName, v);
+    }
+    if (v(value)) return [];
+    return (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`);
+  }
+
   cached = {
     version: doc.info.version,
     requestSchemaName,
-    validateRequest(path, body) {
-      let v = validators.get(path);
-      if (!v) {
-        v = ajv.compile({ $ref: `plaid.json#/components/schemas/${requestSchemaName(path)}` });
-        validators.set(path, v);
-      }
-      if (v(body)) return [];
-      return (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`);
-    },
+    responseSchemaName,
+    validateRequest: (path, body) => validate(requestSchemaName(path), body),
+    validateResponse: (path, status, body) => validate(responseSchemaName(path, status), body),
+    validateSchema: validate,
   };
   return cached;
 }
