@@ -137,11 +137,9 @@ export function createFinance<L extends FinanceLink>(deps: FinanceDeps<L>) {
     if (p) p.refreshed_at = p.last_attempted_at = nowIso();
   }
 
-  const schedulerOf = (ctx?: Ctx) => (ctx ? ctx.defer : undefined);
-
   function transactionsChanged(link: L, ctx?: Ctx): void {
     refreshed(link, 'transactions');
-    deps.emitWebhook(link, { webhook_event: 'transactions.updates_available', has_history: true }, schedulerOf(ctx));
+    deps.emitWebhook(link, { webhook_event: 'transactions.updates_available', has_history: true }, ctx?.defer);
   }
 
   function accountsChanged(link: L, ctx?: Ctx): void {
@@ -149,7 +147,7 @@ export function createFinance<L extends FinanceLink>(deps: FinanceDeps<L>) {
     deps.emitWebhook(
       link,
       { webhook_event: 'link.product_refresh', product: 'accounts', state: 'completed', state_changed_at: nowIso(), error_message: null },
-      schedulerOf(ctx),
+      ctx?.defer,
     );
   }
 
