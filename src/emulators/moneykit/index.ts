@@ -17,5 +17,8 @@ export {
   type RecordedRequest,
   type WebhookDelivery,
   type CompleteConnectResult,
+  type CreateLinkInput,
+  type TransactionControlInput,
+  type BalancesInput,
 } from './server.js';
 export { INSTITUTIONS, DEFAULT_INSTITUTION_ID } from './data.js';

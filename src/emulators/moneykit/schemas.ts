@@ -90,6 +90,18 @@ export const completeConnectRequestSchema = z.object({
   institution_id: z.string().min(1).nullish(),
 });
 
+// A link made outside the gateway (POST /emulator/links).
+export const createLinkRequestSchema = z.strictObject({
+  client_id: z.string().min(1).optional(),
+  customer_user_id: z.string().min(4).max(150).default('imported-user-0001'),
+  institution_id: z.string().min(1).optional(),
+  webhook: z.string().min(1).max(65536).nullish(),
+  link_tags: z.array(linkTagSchema).nullish(),
+  state: z.enum(['connected', 'error']).default('connected'),
+  error_code: z.enum(LINK_ERROR_CODES).nullish(),
+});
+export type CreateLinkInput = z.input<typeof createLinkRequestSchema>;
+
 export const setStateRequestSchema = z.object({
   state: z.enum(LINK_STATES),
   error_code: z.enum(LINK_ERROR_CODES).nullish(),
