@@ -1,3 +1,5 @@
+import type { ProviderAccount } from '../domain/account.js';
+import type { ProviderTransaction } from '../domain/transaction.js';
 import type {
   ConnectionErrorInfo,
   ConnectionStatus,
@@ -30,6 +32,10 @@ export interface ConnectionRecord {
   createdAt: Date;
   /** Incremented on every write; used for optimistic concurrency. */
   version: number;
+  /** When the accounts were last read from the provider (null: never). */
+  accountsUpdatedAt: Date | null;
+  /** When the provider last announced new transaction data (null: never). */
+  transactionsUpdatedAt: Date | null;
 }
 
 export interface NewConnection {
@@ -63,6 +69,44 @@ export interface ConnectionStatePatch {
   statusChangedAt?: Date;
   stateRefreshedAt?: Date;
   lastEventAt?: Date | null;
+  transactionsUpdatedAt?: Date | null;
+}
+
+/** One stored account: the provider's account as last read, with its stable id. */
+export interface AccountRecord extends ProviderAccount {
+  /** Derived from (connectionId, providerAccountId): see domain/account.ts accountRowId. */
+  id: string;
+  connectionId: string;
+  updatedAt: Date;
+}
+
+/** One stored transaction: its last known state from a sync, with its stable id. */
+export interface TransactionRecord extends ProviderTransaction {
+  /** Derived from (connectionId, providerTransactionId): see domain/transaction.ts transactionRowId. */
+  id: string;
+  connectionId: string;
+  /** The id of its account (derived the same way; the account may no longer be listed). */
+  accountId: string;
+  updatedAt: Date;
+}
+
+/** What transactionsSync remembers at one cursor (see migration 3, transaction_sync_cursors). */
+export interface SyncCursorState {
+  /** The provider's cursor; null = the beginning of the history. */
+  providerCursor: string | null;
+  /** Pending provider transaction ids the client holds at this cursor (wholesale-pending providers). */
+  knownPending: string[];
+  /** Pending ids re-sent so far in the unfinished page run. */
+  runPending: string[];
+  /** Ids of knownPending mentioned so far in the unfinished page run. */
+  runSeen: string[];
+}
+
+export interface SyncCursorRecord extends SyncCursorState {
+  /** The gateway cursor (opaque to clients once encoded). */
+  id: string;
+  connectionId: string;
+  createdAt: Date;
 }
 
 export interface ConnectionListFilter {
@@ -151,8 +195,39 @@ export interface ConnectionStore extends ProviderUserStore {
    * on meanwhile. Returns the updated record, or null when the connection no longer exists.
    */
   updateState(id: string, patch: ConnectionStatePatch, expectedVersion?: number): Promise<ConnectionRecord | null>;
-  /** Returns true when a row was deleted. */
+  /** Returns true when a row was deleted. Its accounts, transactions and sync cursors go with it. */
   deleteConnection(id: string): Promise<boolean>;
+
+  /**
+   * Replace a connection's accounts with `accounts` (kept in that order; ids stable per
+   * provider account, the ones not listed deleted), set accountsUpdatedAt to `at`, and apply
+   * `patch`, all in one transaction: status and accounts change together. With
+   * `expectedVersion`, ConnectionConflictError as in updateState and nothing is written.
+   * Returns the updated record, or null when the connection no longer exists.
+   */
+  replaceAccounts(
+    id: string,
+    accounts: readonly ProviderAccount[],
+    opts: { at: Date; patch?: ConnectionStatePatch; expectedVersion?: number },
+  ): Promise<ConnectionRecord | null>;
+  /** The accounts of several connections in one read, per connection in the order of `connectionIds` (DataLoader-shaped). */
+  listAccounts(connectionIds: readonly string[]): Promise<AccountRecord[][]>;
+  /** Accounts by id in the order of `ids`; null for a missing or malformed id (node(id:)). */
+  getAccounts(ids: readonly string[]): Promise<(AccountRecord | null)[]>;
+
+  /**
+   * Record one sync page in one transaction: upsert `upsert` (added and modified), delete
+   * `removed` (provider transaction ids), and save `cursor` as a new cursor row. Returns the
+   * new cursor, or null when the connection no longer exists (nothing written).
+   */
+  saveTransactionsPage(
+    connectionId: string,
+    page: { upsert: readonly ProviderTransaction[]; removed: readonly string[]; cursor: SyncCursorState },
+  ): Promise<SyncCursorRecord | null>;
+  /** Transactions by id in the order of `ids`; null for a missing or malformed id (node(id:)). */
+  getTransactions(ids: readonly string[]): Promise<(TransactionRecord | null)[]>;
+  /** A cursor row; null for a missing or malformed id. Callers check its connectionId. */
+  getSyncCursor(id: string): Promise<SyncCursorRecord | null>;
 
   /**
    * Record a verified webhook delivery. Returns null when `dedupeKey` was seen before for this
