@@ -6,12 +6,12 @@ import { ACCOUNT_TYPES, accountRowId, type ProviderAccount } from '../domain/acc
 import { CONNECTION_STATUSES, connectionErrorInfoSchema, PROVIDERS, type ProviderName } from '../domain/connection.js';
 import { isDecimal, type Decimal } from '../domain/decimal.js';
 import { isCalendarDate, transactionRowId, type ProviderTransaction } from '../domain/transaction.js';
+import type { SyncCursorState } from '../domain/transactions-sync.js';
 import {
   ConnectionConflictError,
   DuplicateConnectionError,
   type AccountRecord,
   type SyncCursorRecord,
-  type SyncCursorState,
   type TransactionRecord,
   type ConnectionListFilter,
   type ConnectionPage,

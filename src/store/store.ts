@@ -1,5 +1,6 @@
 import type { ProviderAccount } from '../domain/account.js';
 import type { ProviderTransaction } from '../domain/transaction.js';
+import type { SyncCursorState } from '../domain/transactions-sync.js';
 import type {
   ConnectionErrorInfo,
   ConnectionStatus,
@@ -88,18 +89,6 @@ export interface TransactionRecord extends ProviderTransaction {
   /** The id of its account (derived the same way; the account may no longer be listed). */
   accountId: string;
   updatedAt: Date;
-}
-
-/** What transactionsSync remembers at one cursor (see migration 3, transaction_sync_cursors). */
-export interface SyncCursorState {
-  /** The provider's cursor; null = the beginning of the history. */
-  providerCursor: string | null;
-  /** Pending provider transaction ids the client holds at this cursor (wholesale-pending providers). */
-  knownPending: string[];
-  /** Pending ids re-sent so far in the unfinished page run. */
-  runPending: string[];
-  /** Ids of knownPending mentioned so far in the unfinished page run. */
-  runSeen: string[];
 }
 
 export interface SyncCursorRecord extends SyncCursorState {
