@@ -10,8 +10,8 @@ import type { ConnectionRecord } from '../domain/connection.js';
  * records carry no secrets, so publishing them is safe.
  */
 export type ConnectionEventPayload = Omit<ConnectionRecord, DateKeys> & { [K in DateKeys]: string | null };
-type DateKeys = 'consentExpiresAt' | 'expiringUntil' | 'lastSyncedAt' | 'statusChangedAt' | 'stateRefreshedAt' | 'lastEventAt' | 'createdAt';
-const DATE_KEYS: DateKeys[] = ['consentExpiresAt', 'expiringUntil', 'lastSyncedAt', 'statusChangedAt', 'stateRefreshedAt', 'lastEventAt', 'createdAt'];
+type DateKeys = 'consentExpiresAt' | 'expiringUntil' | 'lastSyncedAt' | 'statusChangedAt' | 'stateRefreshedAt' | 'lastEventAt' | 'createdAt' | 'accountsUpdatedAt' | 'transactionsUpdatedAt';
+const DATE_KEYS: DateKeys[] = ['consentExpiresAt', 'expiringUntil', 'lastSyncedAt', 'statusChangedAt', 'stateRefreshedAt', 'lastEventAt', 'createdAt', 'accountsUpdatedAt', 'transactionsUpdatedAt'];
 
 export function toEventPayload(r: ConnectionRecord): ConnectionEventPayload {
   const out: Record<string, unknown> = { ...r };

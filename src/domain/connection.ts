@@ -111,4 +111,8 @@ export interface ConnectionRecord {
   createdAt: Date;
   /** Incremented on every write; used for optimistic concurrency. */
   version: number;
+  /** When the accounts were last read from the provider (null: never). */
+  accountsUpdatedAt: Date | null;
+  /** When the provider last announced new transaction data (null: never). */
+  transactionsUpdatedAt: Date | null;
 }

@@ -58,6 +58,22 @@ export class ProviderCallError extends Error {
   }
 }
 
+/**
+ * The provider's transactions changed while a sync was paging (Plaid
+ * TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION). Kind INVALID_STATE; the client must restart
+ * from the cursor it held before the first page of this run.
+ */
+export class TransactionsSyncMutationError extends ProviderCallError {
+  constructor(o: Omit<ProviderCallErrorOptions, 'kind' | 'message'>) {
+    super({
+      ...o,
+      kind: 'INVALID_STATE',
+      message: 'The transactions changed during pagination: restart the sync from the cursor held before its first page.',
+    });
+    this.name = 'TransactionsSyncMutationError';
+  }
+}
+
 export function isProviderCallError(e: unknown): e is ProviderCallError {
   return e instanceof ProviderCallError;
 }

@@ -1,3 +1,6 @@
+import type { ProviderAccountsRead } from '../domain/account.js';
+import { ProviderCallError } from './errors.js';
+import type { ProviderTransactionsPage } from '../domain/transaction.js';
 import type {
   ConnectionErrorInfo,
   LinkTokenInfo,
@@ -48,6 +51,46 @@ export interface ProviderAdapterV1 {
 
   /** Remove the connection at the provider (revokes its access). Already-gone is success. */
   removeConnection(ref: ConnectionRef): Promise<void>;
+}
+
+/**
+ * Version 2 adds what accounts, balances and transactions need (contract section 7). Every V1
+ * member keeps its meaning. Same rule as V1: each method resolves with normalized data or
+ * rejects with a ProviderCallError; an answer the adapter cannot read (garbage) is kind
+ * UNAVAILABLE, and money in results is an exact Decimal read from the provider's JSON text.
+ */
+export interface ProviderAdapterV2 extends Omit<ProviderAdapterV1, 'specificationVersion'> {
+  readonly specificationVersion: 'v2';
+
+  /**
+   * The connection's accounts with their balances, together with the connection's state read in
+   * the same call where the provider answers both at once (Plaid `/accounts/get` returns the
+   * item, MoneyKit `GET /links/{id}/accounts` the link), so status and accounts are updated
+   * together from one provider read. Account types are normalized by the provider's table.
+   */
+  getAccounts(ref: ConnectionRef): Promise<ProviderAccountsRead>;
+
+  /**
+   * One page of the provider's own transactions sync, starting at the provider cursor `cursor`
+   * (null: from the beginning of the history the provider has), at most `count` (1..500)
+   * transactions. The page's `nextCursor` is the provider's; the gateway stores it and never
+   * hands it out. Amounts are signed from the account holder's side (negative = money out).
+   * The provider saying the data changed during pagination rejects with
+   * TransactionsSyncMutationError (kind INVALID_STATE): restart from the cursor held before the
+   * first page.
+   */
+  syncTransactions(ref: ConnectionRef, page: { cursor: string | null; count: number }): Promise<ProviderTransactionsPage>;
+}
+
+/** Bounds of `count` in syncTransactions (both providers allow 1..500). */
+export const SYNC_PAGE_MIN = 1;
+export const SYNC_PAGE_MAX = 500;
+
+/** Adapters refuse a count outside the bounds before any call (the gateway checks it first). */
+export function assertSyncCount(provider: ProviderName, count: number): void {
+  if (!Number.isInteger(count) || count < SYNC_PAGE_MIN || count > SYNC_PAGE_MAX) {
+    throw new ProviderCallError({ provider, kind: 'INVALID_INPUT', message: `count must be ${SYNC_PAGE_MIN}..${SYNC_PAGE_MAX}`, notSent: true });
+  }
 }
 
 export interface ConnectionRef {

@@ -92,6 +92,88 @@ export const MIGRATIONS: readonly Migration[] = [
         )`.execute(db);
     },
   },
+  {
+    version: 4,
+    name: 'accounts, transactions and transactions-sync cursors',
+    async up(db) {
+      // Money is text in the canonical Decimal form (domain/decimal.ts), never a float: written
+      // and read back byte for byte. The check keeps anything else out. Dates are YYYY-MM-DD text:
+      // a `date` column comes back from pg as a local-time JS Date.
+      const decimal = sql.raw(`~ '^-?(0|[1-9][0-9]*)([.][0-9]+)?$'`);
+      const day = sql.raw(`~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'`);
+
+      await sql`alter table connections add column accounts_updated_at timestamptz`.execute(db);
+      await sql`alter table connections add column transactions_updated_at timestamptz`.execute(db);
+
+      // The last known accounts of each connection, replaced as a whole on every successful
+      // provider read. `id` is derived from (connection_id, provider_account_id) in code, so an
+      // account keeps its id across replacements. No provider secret lives here.
+      await sql`
+        create table accounts (
+          id uuid primary key,
+          connection_id uuid not null references connections (id) on delete cascade,
+          provider_account_id text not null,
+          position integer not null,
+          name text not null,
+          official_name text,
+          mask text,
+          type text not null,
+          subtype text,
+          provider_type text not null,
+          balance_current text check (balance_current ${decimal}),
+          balance_available text check (balance_available ${decimal}),
+          balance_limit text check (balance_limit ${decimal}),
+          currency text,
+          balances_as_of timestamptz not null,
+          updated_at timestamptz not null default date_trunc('milliseconds', now()),
+          constraint accounts_connection_provider_key unique (connection_id, provider_account_id)
+        )`.execute(db);
+
+      // The last known state of each transaction a sync returned (node(id:) answers from here).
+      // `id` is derived from (connection_id, provider_transaction_id) like accounts.
+      await sql`
+        create table transactions (
+          id uuid primary key,
+          connection_id uuid not null references connections (id) on delete cascade,
+          provider_transaction_id text not null,
+          provider_account_id text not null,
+          amount text not null check (amount ${decimal}),
+          currency text,
+          date text not null check (date ${day}),
+          authorized_date text check (authorized_date ${day}),
+          pending boolean not null,
+          description text not null,
+          merchant_name text,
+          provider_category text,
+          updated_at timestamptz not null default date_trunc('milliseconds', now()),
+          constraint transactions_connection_provider_key unique (connection_id, provider_transaction_id)
+        )`.execute(db);
+
+      // One row per cursor the gateway handed out. The client holds only the row id (opaque),
+      // which works only with its connection; the provider's cursor stays here. Rows are never
+      // updated, so any cursor a client kept (e.g. the one before a page run that Plaid refused
+      // as mutated) can be resumed, by any instance.
+      //   provider_cursor: the provider's cursor after the page; null = the beginning.
+      //   known_pending:   providers that replace pending transactions wholesale (MoneyKit): the
+      //                    provider ids of the pending transactions the client holds once it
+      //                    applied every page up to this cursor (as of the last finished run).
+      //   run_pending:     pending ids the provider re-sent so far in the page run this cursor is
+      //                    in the middle of (becomes known_pending when the run ends).
+      //   run_seen:        ids of known_pending the provider mentioned so far in that run; at the
+      //                    run's end, the known pending ids it never mentioned are reported removed.
+      await sql`
+        create table transaction_sync_cursors (
+          id uuid primary key,
+          connection_id uuid not null references connections (id) on delete cascade,
+          provider_cursor text,
+          known_pending text[] not null default '{}',
+          run_pending text[] not null default '{}',
+          run_seen text[] not null default '{}',
+          created_at timestamptz not null default date_trunc('milliseconds', now())
+        )`.execute(db);
+      await sql`create index transaction_sync_cursors_connection_idx on transaction_sync_cursors (connection_id, created_at)`.execute(db);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -25,6 +25,53 @@ export interface ConnectionsTable {
   created_at: ColumnType<Date, Date | undefined, never>;
   version: ColumnType<number, number | undefined, number>;
   credential_ciphertext: string | null;
+  accounts_updated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  transactions_updated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface AccountsTable {
+  id: string;
+  connection_id: string;
+  provider_account_id: string;
+  position: number;
+  name: string;
+  official_name: string | null;
+  mask: string | null;
+  type: string;
+  subtype: string | null;
+  provider_type: string;
+  balance_current: string | null;
+  balance_available: string | null;
+  balance_limit: string | null;
+  currency: string | null;
+  balances_as_of: Date;
+  updated_at: DefaultedDate;
+}
+
+export interface TransactionsTable {
+  id: string;
+  connection_id: string;
+  provider_transaction_id: string;
+  provider_account_id: string;
+  amount: string;
+  currency: string | null;
+  date: string;
+  authorized_date: string | null;
+  pending: boolean;
+  description: string;
+  merchant_name: string | null;
+  provider_category: string | null;
+  updated_at: DefaultedDate;
+}
+
+export interface TransactionSyncCursorsTable {
+  id: string;
+  connection_id: string;
+  provider_cursor: string | null;
+  known_pending: string[];
+  run_pending: string[];
+  run_seen: string[];
+  created_at: ColumnType<Date, Date | undefined, never>;
 }
 
 export interface WebhookEventsTable {
@@ -58,5 +105,8 @@ export interface Database {
   connections: ConnectionsTable;
   webhook_events: WebhookEventsTable;
   provider_users: ProviderUsersTable;
+  accounts: AccountsTable;
+  transactions: TransactionsTable;
+  transaction_sync_cursors: TransactionSyncCursorsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -1,11 +1,18 @@
 // One ConnectionStore over Kysely, shared by the PGlite and PostgreSQL drivers.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Updateable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
 import { z } from 'zod';
+import { ACCOUNT_TYPES, accountRowId, type ProviderAccount } from '../domain/account.js';
 import { CONNECTION_STATUSES, connectionErrorInfoSchema, PROVIDERS, type ProviderName } from '../domain/connection.js';
+import { isDecimal, type Decimal } from '../domain/decimal.js';
+import { isCalendarDate, transactionRowId, type ProviderTransaction } from '../domain/transaction.js';
+import type { SyncCursorState } from '../domain/transactions-sync.js';
 import {
   ConnectionConflictError,
   DuplicateConnectionError,
+  type AccountRecord,
+  type SyncCursorRecord,
+  type TransactionRecord,
   type ConnectionListFilter,
   type ConnectionPage,
   type ConnectionRecord,
@@ -18,7 +25,7 @@ import {
 } from './store.js';
 import { EncryptionKeyMismatchError, TokenDecryptionError, type TokenCipher } from './crypto.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations.js';
-import type { ConnectionsTable, Database } from './schema.js';
+import type { AccountsTable, ConnectionsTable, Database } from './schema.js';
 
 /** The port plus the Kysely handle (tests and admin tooling read raw rows through it). */
 export interface SqlConnectionStore extends ConnectionStore {
@@ -69,6 +76,8 @@ const connectionRow = z.object({
   last_event_at: z.date().nullable(),
   created_at: z.date(),
   version: z.number().int(),
+  accounts_updated_at: z.date().nullable(),
+  transactions_updated_at: z.date().nullable(),
 });
 
 const webhookRow = z.object({
@@ -115,6 +124,7 @@ const statePatch = z.object({
   statusChangedAt: z.date().optional(),
   stateRefreshedAt: z.date().optional(),
   lastEventAt: optDate.optional(),
+  transactionsUpdatedAt: optDate.optional(),
 });
 const webhookInput = z.object({
   provider: providerName,
@@ -130,6 +140,7 @@ const CONNECTION_COLUMNS = [
   'id', 'provider', 'provider_connection_id', 'provider_user_id', 'user_id', 'sandbox', 'status',
   'error', 'institution', 'products', 'consent_expires_at', 'expiring_until', 'last_synced_at',
   'status_changed_at', 'state_refreshed_at', 'last_event_at', 'created_at', 'version',
+  'accounts_updated_at', 'transactions_updated_at',
 ] as const;
 
 function toRecord(row: unknown): ConnectionRecord {
@@ -153,6 +164,8 @@ function toRecord(row: unknown): ConnectionRecord {
     lastEventAt: r.last_event_at,
     createdAt: r.created_at,
     version: r.version,
+    accountsUpdatedAt: r.accounts_updated_at,
+    transactionsUpdatedAt: r.transactions_updated_at,
   };
 }
 
@@ -218,6 +231,198 @@ function isUniqueViolation(e: unknown, constraint: string): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const err = e as { code?: unknown; constraint?: unknown };
   return err.code === '23505' && (err.constraint === undefined || err.constraint === constraint);
+}
+
+/** A validated state patch as the columns it sets. */
+function stateSet(p: z.infer<typeof statePatch>): Updateable<ConnectionsTable> {
+  const set: Updateable<ConnectionsTable> = {};
+  if (p.status !== undefined) set.status = p.status;
+  if (p.error !== undefined) set.error = json(p.error);
+  if (p.institution !== undefined) set.institution = json(p.institution);
+  if (p.products !== undefined) set.products = p.products;
+  if (p.consentExpiresAt !== undefined) set.consent_expires_at = p.consentExpiresAt;
+  if (p.expiringUntil !== undefined) set.expiring_until = p.expiringUntil;
+  if (p.lastSyncedAt !== undefined) set.last_synced_at = p.lastSyncedAt;
+  if (p.statusChangedAt !== undefined) set.status_changed_at = p.statusChangedAt;
+  if (p.stateRefreshedAt !== undefined) set.state_refreshed_at = p.stateRefreshedAt;
+  if (p.lastEventAt !== undefined) set.last_event_at = p.lastEventAt;
+  if (p.transactionsUpdatedAt !== undefined) set.transactions_updated_at = p.transactionsUpdatedAt;
+  return set;
+}
+
+/**
+ * Writes `set` and bumps the version. With `expectedVersion`, throws ConnectionConflictError
+ * when the row moved on. Returns null when the row is gone.
+ */
+async function writeState(
+  db: Kysely<Database>,
+  id: string,
+  set: Updateable<ConnectionsTable>,
+  expectedVersion: number | undefined,
+): Promise<ConnectionRecord | null> {
+  let q = db
+    .updateTable('connections')
+    .set(set)
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', id);
+  if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+  const row = await q.returning(CONNECTION_COLUMNS).executeTakeFirst();
+  if (row) return toRecord(row);
+  if (expectedVersion === undefined) return null;
+  // Nothing matched: either the row is gone (null) or it moved on (conflict).
+  const exists = await db.selectFrom('connections').select('version').where('id', '=', id).executeTakeFirst();
+  if (!exists) return null;
+  throw new ConnectionConflictError();
+}
+
+// ---- accounts, transactions, sync cursors ----
+
+const decimal = z.custom<Decimal>(isDecimal, 'not a canonical decimal');
+const calendarDay = z.string().refine(isCalendarDate, 'expected YYYY-MM-DD');
+
+const providerAccount: z.ZodType<ProviderAccount> = z.object({
+  providerAccountId: z.string().min(1),
+  name: z.string(),
+  officialName: z.string().nullable(),
+  mask: z.string().nullable(),
+  type: z.enum(ACCOUNT_TYPES),
+  subtype: z.string().nullable(),
+  providerType: z.string().min(1),
+  balances: z.object({
+    current: decimal.nullable(),
+    available: decimal.nullable(),
+    limit: decimal.nullable(),
+    currency: z.string().nullable(),
+    asOf: z.date(),
+  }),
+});
+
+const providerTransaction: z.ZodType<ProviderTransaction> = z.object({
+  providerTransactionId: z.string().min(1),
+  providerAccountId: z.string().min(1),
+  amount: decimal,
+  currency: z.string().nullable(),
+  date: calendarDay,
+  authorizedDate: calendarDay.nullable(),
+  pending: z.boolean(),
+  description: z.string(),
+  merchantName: z.string().nullable(),
+  providerCategory: z.string().nullable(),
+});
+
+const syncCursorState: z.ZodType<SyncCursorState> = z.object({
+  providerCursor: z.string().nullable(),
+  knownPending: z.array(z.string()),
+  runPending: z.array(z.string()),
+  runSeen: z.array(z.string()),
+});
+
+const accountRow = z.object({
+  id: z.string(),
+  connection_id: z.string(),
+  provider_account_id: z.string(),
+  name: z.string(),
+  official_name: z.string().nullable(),
+  mask: z.string().nullable(),
+  type: z.enum(ACCOUNT_TYPES),
+  subtype: z.string().nullable(),
+  provider_type: z.string(),
+  balance_current: decimal.nullable(),
+  balance_available: decimal.nullable(),
+  balance_limit: decimal.nullable(),
+  currency: z.string().nullable(),
+  balances_as_of: z.date(),
+  updated_at: z.date(),
+});
+
+const ACCOUNT_COLUMNS = [
+  'id', 'connection_id', 'provider_account_id', 'name', 'official_name', 'mask', 'type', 'subtype', 'provider_type',
+  'balance_current', 'balance_available', 'balance_limit', 'currency', 'balances_as_of', 'updated_at',
+] as const;
+
+function toAccount(row: unknown): AccountRecord {
+  const r = accountRow.parse(row);
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    providerAccountId: r.provider_account_id,
+    name: r.name,
+    officialName: r.official_name,
+    mask: r.mask,
+    type: r.type,
+    subtype: r.subtype,
+    providerType: r.provider_type,
+    balances: { current: r.balance_current, available: r.balance_available, limit: r.balance_limit, currency: r.currency, asOf: r.balances_as_of },
+    updatedAt: r.updated_at,
+  };
+}
+
+const transactionRow = z.object({
+  id: z.string(),
+  connection_id: z.string(),
+  provider_transaction_id: z.string(),
+  provider_account_id: z.string(),
+  amount: decimal,
+  currency: z.string().nullable(),
+  date: calendarDay,
+  authorized_date: calendarDay.nullable(),
+  pending: z.boolean(),
+  description: z.string(),
+  merchant_name: z.string().nullable(),
+  provider_category: z.string().nullable(),
+  updated_at: z.date(),
+});
+
+function toTransaction(row: unknown): TransactionRecord {
+  const r = transactionRow.parse(row);
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    accountId: accountRowId(r.connection_id, r.provider_account_id),
+    providerTransactionId: r.provider_transaction_id,
+    providerAccountId: r.provider_account_id,
+    amount: r.amount,
+    currency: r.currency,
+    date: r.date,
+    authorizedDate: r.authorized_date,
+    pending: r.pending,
+    description: r.description,
+    merchantName: r.merchant_name,
+    providerCategory: r.provider_category,
+    updatedAt: r.updated_at,
+  };
+}
+
+const cursorRow = z.object({
+  id: z.string(),
+  connection_id: z.string(),
+  provider_cursor: z.string().nullable(),
+  known_pending: z.array(z.string()),
+  run_pending: z.array(z.string()),
+  run_seen: z.array(z.string()),
+  created_at: z.date(),
+});
+
+function toCursor(row: unknown): SyncCursorRecord {
+  const r = cursorRow.parse(row);
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    providerCursor: r.provider_cursor,
+    knownPending: r.known_pending,
+    runPending: r.run_pending,
+    runSeen: r.run_seen,
+    createdAt: r.created_at,
+  };
+}
+
+/** Canonical, de-duplicated UUIDs of `ids` (anything else cannot exist). */
+const uuids = (ids: readonly string[]): string[] => [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+
+/** Rows by id in the order of `ids`, null for missing and malformed ones. */
+function inOrder<T extends { id: string }>(ids: readonly string[], found: T[]): (T | null)[] {
+  const byId = new Map(found.map((r) => [r.id.toLowerCase(), r]));
+  return ids.map((id) => (isUuid(id) ? byId.get(id.toLowerCase()) ?? null : null));
 }
 
 export function createSqlStore(
@@ -366,38 +571,181 @@ export function createSqlStore(
 
     async updateState(id: string, input: ConnectionStatePatch, expectedVersion?: number) {
       if (!isUuid(id)) return null;
-      const p = statePatch.parse(input);
-      const set: Updateable<ConnectionsTable> = {};
-      if (p.status !== undefined) set.status = p.status;
-      if (p.error !== undefined) set.error = json(p.error);
-      if (p.institution !== undefined) set.institution = json(p.institution);
-      if (p.products !== undefined) set.products = p.products;
-      if (p.consentExpiresAt !== undefined) set.consent_expires_at = p.consentExpiresAt;
-      if (p.expiringUntil !== undefined) set.expiring_until = p.expiringUntil;
-      if (p.lastSyncedAt !== undefined) set.last_synced_at = p.lastSyncedAt;
-      if (p.statusChangedAt !== undefined) set.status_changed_at = p.statusChangedAt;
-      if (p.stateRefreshedAt !== undefined) set.state_refreshed_at = p.stateRefreshedAt;
-      if (p.lastEventAt !== undefined) set.last_event_at = p.lastEventAt;
-
-      let q = db
-        .updateTable('connections')
-        .set(set)
-        .set((eb) => ({ version: eb('version', '+', 1) }))
-        .where('id', '=', id);
-      if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
-      const row = await q.returning(CONNECTION_COLUMNS).executeTakeFirst();
-      if (row) return toRecord(row);
-      if (expectedVersion === undefined) return null;
-      // Nothing matched: either the row is gone (null) or it moved on (conflict).
-      const exists = await db.selectFrom('connections').select('version').where('id', '=', id).executeTakeFirst();
-      if (!exists) return null;
-      throw new ConnectionConflictError();
+      return writeState(db, id, stateSet(statePatch.parse(input)), expectedVersion);
     },
 
     async deleteConnection(id) {
       if (!isUuid(id)) return false;
       const r = await db.deleteFrom('connections').where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
+    },
+
+    async replaceAccounts(id, input, opts) {
+      if (!isUuid(id)) return null;
+      const accounts = z.array(providerAccount).parse(input);
+      const set = { ...stateSet(statePatch.parse(opts.patch ?? {})), accounts_updated_at: z.date().parse(opts.at) };
+      const providerIds = accounts.map((a) => a.providerAccountId);
+      if (new Set(providerIds).size !== providerIds.length) throw new Error('duplicate providerAccountId in one accounts read');
+      return db.transaction().execute(async (trx) => {
+        // The connection row first: it serialises concurrent replacements of the same accounts.
+        const record = await writeState(trx, id, set, opts.expectedVersion);
+        if (!record) return null;
+        let del = trx.deleteFrom('accounts').where('connection_id', '=', id);
+        if (providerIds.length > 0) del = del.where('provider_account_id', 'not in', providerIds);
+        await del.execute();
+        if (accounts.length > 0) {
+          const rows = accounts.map((a, position): Insertable<AccountsTable> => ({
+            id: accountRowId(id, a.providerAccountId),
+            connection_id: id,
+            provider_account_id: a.providerAccountId,
+            position,
+            name: a.name,
+            official_name: a.officialName,
+            mask: a.mask,
+            type: a.type,
+            subtype: a.subtype,
+            provider_type: a.providerType,
+            balance_current: a.balances.current,
+            balance_available: a.balances.available,
+            balance_limit: a.balances.limit,
+            currency: a.balances.currency,
+            balances_as_of: a.balances.asOf,
+            updated_at: opts.at,
+          }));
+          await trx
+            .insertInto('accounts')
+            .values(rows)
+            .onConflict((oc) =>
+              oc.column('id').doUpdateSet((eb) => ({
+                position: eb.ref('excluded.position'),
+                name: eb.ref('excluded.name'),
+                official_name: eb.ref('excluded.official_name'),
+                mask: eb.ref('excluded.mask'),
+                type: eb.ref('excluded.type'),
+                subtype: eb.ref('excluded.subtype'),
+                provider_type: eb.ref('excluded.provider_type'),
+                balance_current: eb.ref('excluded.balance_current'),
+                balance_available: eb.ref('excluded.balance_available'),
+                balance_limit: eb.ref('excluded.balance_limit'),
+                currency: eb.ref('excluded.currency'),
+                balances_as_of: eb.ref('excluded.balances_as_of'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        }
+        return record;
+      });
+    },
+
+    async listAccounts(connectionIds) {
+      const wanted = uuids(connectionIds);
+      if (wanted.length === 0) return connectionIds.map(() => []);
+      const rows = await db
+        .selectFrom('accounts')
+        .select(ACCOUNT_COLUMNS)
+        .where('connection_id', 'in', wanted)
+        .orderBy('connection_id')
+        .orderBy('position')
+        .execute();
+      const byConnection = new Map<string, AccountRecord[]>();
+      for (const row of rows) {
+        const a = toAccount(row);
+        const key = a.connectionId.toLowerCase();
+        byConnection.set(key, [...(byConnection.get(key) ?? []), a]);
+      }
+      return connectionIds.map((id) => (isUuid(id) ? byConnection.get(id.toLowerCase()) ?? [] : []));
+    },
+
+    async getAccounts(ids) {
+      const wanted = uuids(ids);
+      if (wanted.length === 0) return ids.map(() => null);
+      const rows = await db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where('id', 'in', wanted).execute();
+      return inOrder(ids, rows.map(toAccount));
+    },
+
+    async saveTransactionsPage(connectionId, page) {
+      if (!isUuid(connectionId)) return null;
+      const upsert = z.array(providerTransaction).parse(page.upsert);
+      const removed = z.array(z.string().min(1)).parse(page.removed);
+      const cursor = syncCursorState.parse(page.cursor);
+      // A provider listing one transaction twice in a page: the last mention wins.
+      const latest = new Map(upsert.map((t) => [t.providerTransactionId, t]));
+      return db.transaction().execute(async (trx) => {
+        // Locks the connection row for the page: a concurrent delete cannot leave orphans.
+        const conn = await trx.selectFrom('connections').select('id').where('id', '=', connectionId).forUpdate().executeTakeFirst();
+        if (!conn) return null;
+        if (latest.size > 0) {
+          const at = new Date();
+          await trx
+            .insertInto('transactions')
+            .values(
+              [...latest.values()].map((t) => ({
+                id: transactionRowId(connectionId, t.providerTransactionId),
+                connection_id: connectionId,
+                provider_transaction_id: t.providerTransactionId,
+                provider_account_id: t.providerAccountId,
+                amount: t.amount,
+                currency: t.currency,
+                date: t.date,
+                authorized_date: t.authorizedDate,
+                pending: t.pending,
+                description: t.description,
+                merchant_name: t.merchantName,
+                provider_category: t.providerCategory,
+                updated_at: at,
+              })),
+            )
+            .onConflict((oc) =>
+              oc.column('id').doUpdateSet((eb) => ({
+                provider_account_id: eb.ref('excluded.provider_account_id'),
+                amount: eb.ref('excluded.amount'),
+                currency: eb.ref('excluded.currency'),
+                date: eb.ref('excluded.date'),
+                authorized_date: eb.ref('excluded.authorized_date'),
+                pending: eb.ref('excluded.pending'),
+                description: eb.ref('excluded.description'),
+                merchant_name: eb.ref('excluded.merchant_name'),
+                provider_category: eb.ref('excluded.provider_category'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        }
+        if (removed.length > 0) {
+          await trx
+            .deleteFrom('transactions')
+            .where('connection_id', '=', connectionId)
+            .where('provider_transaction_id', 'in', removed)
+            .execute();
+        }
+        const row = await trx
+          .insertInto('transaction_sync_cursors')
+          .values({
+            id: randomUUID(),
+            connection_id: connectionId,
+            provider_cursor: cursor.providerCursor,
+            known_pending: cursor.knownPending,
+            run_pending: cursor.runPending,
+            run_seen: cursor.runSeen,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toCursor(row);
+      });
+    },
+
+    async getTransactions(ids) {
+      const wanted = uuids(ids);
+      if (wanted.length === 0) return ids.map(() => null);
+      const rows = await db.selectFrom('transactions').selectAll().where('id', 'in', wanted).execute();
+      return inOrder(ids, rows.map(toTransaction));
+    },
+
+    async getSyncCursor(id) {
+      if (!isUuid(id)) return null;
+      const row = await db.selectFrom('transaction_sync_cursors').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toCursor(row) : null;
     },
 
     async recordWebhookEvent(input: WebhookEventInput) {

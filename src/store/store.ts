@@ -1,4 +1,7 @@
 import type { TokenDecryptionError } from './crypto.js';
+import type { ProviderAccount } from '../domain/account.js';
+import type { ProviderTransaction } from '../domain/transaction.js';
+import type { SyncCursorState } from '../domain/transactions-sync.js';
 import type {
   ConnectionErrorInfo,
   ConnectionRecord,
@@ -41,6 +44,32 @@ export interface ConnectionStatePatch {
   statusChangedAt?: Date;
   stateRefreshedAt?: Date;
   lastEventAt?: Date | null;
+  transactionsUpdatedAt?: Date | null;
+}
+
+/** One stored account: the provider's account as last read, with its stable id. */
+export interface AccountRecord extends ProviderAccount {
+  /** Derived from (connectionId, providerAccountId): see domain/account.ts accountRowId. */
+  id: string;
+  connectionId: string;
+  updatedAt: Date;
+}
+
+/** One stored transaction: its last known state from a sync, with its stable id. */
+export interface TransactionRecord extends ProviderTransaction {
+  /** Derived from (connectionId, providerTransactionId): see domain/transaction.ts transactionRowId. */
+  id: string;
+  connectionId: string;
+  /** The id of its account (derived the same way; the account may no longer be listed). */
+  accountId: string;
+  updatedAt: Date;
+}
+
+export interface SyncCursorRecord extends SyncCursorState {
+  /** The gateway cursor (opaque to clients once encoded). */
+  id: string;
+  connectionId: string;
+  createdAt: Date;
 }
 
 export interface ConnectionListFilter {
@@ -130,8 +159,39 @@ export interface ConnectionStore extends ProviderUserStore {
    * on meanwhile. Returns the updated record, or null when the connection no longer exists.
    */
   updateState(id: string, patch: ConnectionStatePatch, expectedVersion?: number): Promise<ConnectionRecord | null>;
-  /** Returns true when a row was deleted. */
+  /** Returns true when a row was deleted. Its accounts, transactions and sync cursors go with it. */
   deleteConnection(id: string): Promise<boolean>;
+
+  /**
+   * Replace a connection's accounts with `accounts` (kept in that order; ids stable per
+   * provider account, the ones not listed deleted), set accountsUpdatedAt to `at`, and apply
+   * `patch`, all in one transaction: status and accounts change together. With
+   * `expectedVersion`, ConnectionConflictError as in updateState and nothing is written.
+   * Returns the updated record, or null when the connection no longer exists.
+   */
+  replaceAccounts(
+    id: string,
+    accounts: readonly ProviderAccount[],
+    opts: { at: Date; patch?: ConnectionStatePatch; expectedVersion?: number },
+  ): Promise<ConnectionRecord | null>;
+  /** The accounts of several connections in one read, per connection in the order of `connectionIds` (DataLoader-shaped). */
+  listAccounts(connectionIds: readonly string[]): Promise<AccountRecord[][]>;
+  /** Accounts by id in the order of `ids`; null for a missing or malformed id (node(id:)). */
+  getAccounts(ids: readonly string[]): Promise<(AccountRecord | null)[]>;
+
+  /**
+   * Record one sync page in one transaction: upsert `upsert` (added and modified), delete
+   * `removed` (provider transaction ids), and save `cursor` as a new cursor row. Returns the
+   * new cursor, or null when the connection no longer exists (nothing written).
+   */
+  saveTransactionsPage(
+    connectionId: string,
+    page: { upsert: readonly ProviderTransaction[]; removed: readonly string[]; cursor: SyncCursorState },
+  ): Promise<SyncCursorRecord | null>;
+  /** Transactions by id in the order of `ids`; null for a missing or malformed id (node(id:)). */
+  getTransactions(ids: readonly string[]): Promise<(TransactionRecord | null)[]>;
+  /** A cursor row; null for a missing or malformed id. Callers check its connectionId. */
+  getSyncCursor(id: string): Promise<SyncCursorRecord | null>;
 
   /**
    * Record a verified webhook delivery. Returns null when `dedupeKey` was seen before for this

@@ -7,6 +7,7 @@ const record = (id: string, userId = 'u1'): ConnectionRecord => ({
   id, provider: 'PLAID', providerConnectionId: `item-${id}`, providerUserId: null, userId, sandbox: true,
   status: 'CONNECTED', error: null, institution: null, products: [], consentExpiresAt: null, expiringUntil: null,
   lastSyncedAt: null, statusChangedAt: new Date(), stateRefreshedAt: new Date(), lastEventAt: null, createdAt: new Date(), version: 1,
+  accountsUpdatedAt: null, transactionsUpdatedAt: null,
 });
 
 const within = <T>(p: Promise<T>, ms: number) =>

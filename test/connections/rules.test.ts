@@ -24,7 +24,7 @@ function record(over: Partial<ConnectionRecord> = {}): ConnectionRecord {
     id: 'c1', provider: 'PLAID', providerConnectionId: 'item-1', providerUserId: null, userId: 'u1', sandbox: true,
     status: 'CONNECTED', error: null, institution: null, products: ['transactions'], consentExpiresAt: null, expiringUntil: null,
     lastSyncedAt: null, statusChangedAt: at('2026-11-01T00:00:00Z'), stateRefreshedAt: at('2026-11-01T00:00:00Z'),
-    lastEventAt: null, createdAt: at('2026-11-01T00:00:00Z'), version: 1, ...over,
+    lastEventAt: null, createdAt: at('2026-11-01T00:00:00Z'), version: 1, accountsUpdatedAt: null, transactionsUpdatedAt: null, ...over,
   };
 }
 

@@ -6,6 +6,9 @@ import type { ConnectionStatus, ProviderName } from '../../src/domain/connection
 import { TokenDecryptionError } from '../../src/store/crypto.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../src/store/migrations.js';
 import { InvalidCursorError, type SqlConnectionStore } from '../../src/store/sql-store.js';
+import { accountRowId, type ProviderAccount } from '../../src/domain/account.js';
+import type { Decimal } from '../../src/domain/decimal.js';
+import { transactionRowId, type ProviderTransaction } from '../../src/domain/transaction.js';
 import {
   ConnectionConflictError,
   DuplicateConnectionError,
@@ -148,6 +151,8 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
           lastSyncedAt: input.lastSyncedAt,
           lastEventAt: null,
           version: 1,
+          accountsUpdatedAt: null,
+          transactionsUpdatedAt: null,
         });
         expect(rec.id).toMatch(/^[0-9a-f-]{36}$/);
         expect(rec).not.toHaveProperty('credential');
@@ -339,8 +344,8 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         const err = { providerCode: 'ITEM_LOGIN_REQUIRED', providerType: 'ITEM_ERROR', message: 'm', displayMessage: null };
         const u = await store.updateState(rec.id, { status: 'LOGIN_REQUIRED', error: err, statusChangedAt: at, lastEventAt: at });
         expect(u).toEqual({ ...rec, status: 'LOGIN_REQUIRED', error: err, statusChangedAt: at, lastEventAt: at, version: 2 });
-        const v = await store.updateState(rec.id, { error: null, products: [], consentExpiresAt: at, stateRefreshedAt: at });
-        expect(v).toEqual({ ...u, error: null, products: [], consentExpiresAt: at, stateRefreshedAt: at, version: 3 });
+        const v = await store.updateState(rec.id, { error: null, products: [], consentExpiresAt: at, stateRefreshedAt: at, transactionsUpdatedAt: at });
+        expect(v).toEqual({ ...u, error: null, products: [], consentExpiresAt: at, stateRefreshedAt: at, transactionsUpdatedAt: at, version: 3 });
         expect((await store.getConnections([rec.id]))[0]).toEqual(v);
         // The credential survives state writes.
         expect(await credentialOf(store, rec.id)).not.toBeNull();
@@ -393,6 +398,162 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(await credentialOf(store, rec.id)).toBeNull();
         // The provider id is free again.
         await expect(store.insertConnection(newConnection({ providerConnectionId: rec.providerConnectionId }))).resolves.toBeTruthy();
+      });
+    });
+
+    describe('accounts', () => {
+      const acct = (providerAccountId: string, over: Partial<ProviderAccount> = {}): ProviderAccount => ({
+        providerAccountId,
+        name: `Account ${providerAccountId}`,
+        officialName: null,
+        mask: '0000',
+        type: 'DEPOSITORY',
+        subtype: 'checking',
+        providerType: 'depository/checking',
+        balances: { current: '100.00' as Decimal, available: null, limit: null, currency: 'USD', asOf: new Date('2026-01-02T03:04:05.678Z') },
+        ...over,
+      });
+
+      it('replaces a connection\'s accounts atomically with ids stable per provider account, status in the same write', async () => {
+        const rec = await store.insertConnection(newConnection());
+        expect(rec.accountsUpdatedAt).toBeNull();
+        const at1 = new Date('2026-02-01T00:00:00.000Z');
+        const exact = '12345678901234567890.12345678' as Decimal;
+        const r1 = await store.replaceAccounts(rec.id, [
+          acct('a1', { balances: { current: exact, available: '-0.30000000000000004' as Decimal, limit: '5000' as Decimal, currency: 'BTC', asOf: at1 } }),
+          acct('a2', { type: 'CREDIT', subtype: 'credit card', providerType: 'credit/credit card', officialName: 'Gold' }),
+        ], { at: at1, patch: { status: 'CONNECTED', stateRefreshedAt: at1 } });
+        expect(r1).toMatchObject({ accountsUpdatedAt: at1, stateRefreshedAt: at1, version: 2 });
+        const [first] = await store.listAccounts([rec.id]);
+        expect(first!.map((a) => a.providerAccountId)).toEqual(['a1', 'a2']);
+        expect(first![0]).toMatchObject({
+          id: accountRowId(rec.id, 'a1'),
+          connectionId: rec.id,
+          balances: { current: exact, available: '-0.30000000000000004', limit: '5000', currency: 'BTC', asOf: at1 },
+        });
+        expect(first![1]).toMatchObject({ type: 'CREDIT', subtype: 'credit card', providerType: 'credit/credit card', officialName: 'Gold' });
+
+        // a1 gone, a2 kept with its id and new values, a3 new; order as given.
+        const at2 = new Date('2026-02-02T00:00:00.000Z');
+        const r2 = await store.replaceAccounts(rec.id, [acct('a3'), acct('a2', { name: 'Renamed' })], { at: at2 });
+        expect(r2).toMatchObject({ accountsUpdatedAt: at2, status: 'CONNECTED', version: 3 });
+        const [second] = await store.listAccounts([rec.id]);
+        expect(second!.map((a) => [a.providerAccountId, a.id, a.name])).toEqual([
+          ['a3', accountRowId(rec.id, 'a3'), 'Account a3'],
+          ['a2', accountRowId(rec.id, 'a2'), 'Renamed'],
+        ]);
+        expect(await store.getAccounts([accountRowId(rec.id, 'a1'), accountRowId(rec.id, 'a2'), 'nope'])).toEqual([null, second![1], null]);
+
+        // An empty read empties the list.
+        await store.replaceAccounts(rec.id, [], { at: at2 });
+        expect(await store.listAccounts([rec.id])).toEqual([[]]);
+      });
+
+      it('lists the accounts of many connections in the order asked', async () => {
+        const a = await store.insertConnection(newConnection());
+        const b = await store.insertConnection(newConnection());
+        const at = new Date();
+        await store.replaceAccounts(a.id, [acct('x1'), acct('x2')], { at });
+        await store.replaceAccounts(b.id, [acct('x1')], { at });
+        const lists = await store.listAccounts([b.id, 'bad', a.id, randomUUID()]);
+        expect(lists.map((l) => l.map((x) => x.id))).toEqual([
+          [accountRowId(b.id, 'x1')],
+          [],
+          [accountRowId(a.id, 'x1'), accountRowId(a.id, 'x2')],
+          [],
+        ]);
+        // Same provider account id on two connections: two accounts.
+        expect(accountRowId(a.id, 'x1')).not.toBe(accountRowId(b.id, 'x1'));
+      });
+
+      it('refuses bad input and a stale version without writing anything', async () => {
+        const rec = await store.insertConnection(newConnection());
+        const at = new Date();
+        await store.replaceAccounts(rec.id, [acct('keep')], { at });
+        const float = acct('f', { balances: { current: 1.1 as unknown as Decimal, available: null, limit: null, currency: null, asOf: at } });
+        await expect(store.replaceAccounts(rec.id, [float], { at })).rejects.toThrow();
+        await expect(store.replaceAccounts(rec.id, [acct('e', { balances: { current: '1e5' as Decimal, available: null, limit: null, currency: null, asOf: at } })], { at })).rejects.toThrow();
+        await expect(store.replaceAccounts(rec.id, [acct('d'), acct('d')], { at })).rejects.toThrow();
+        await expect(store.replaceAccounts(rec.id, [acct('other')], { at, patch: { status: 'DISCONNECTED' }, expectedVersion: 1 })).rejects.toBeInstanceOf(ConnectionConflictError);
+        const [list] = await store.listAccounts([rec.id]);
+        expect(list!.map((a) => a.providerAccountId)).toEqual(['keep']);
+        expect((await store.getConnections([rec.id]))[0]).toMatchObject({ status: 'CONNECTED', version: 2 });
+        // The database refuses a non-canonical amount written around the port.
+        await expect(sql`update accounts set balance_current = '1.5e3' where connection_id = ${rec.id}`.execute(store.db)).rejects.toThrow();
+        expect(await store.replaceAccounts(randomUUID(), [acct('z')], { at })).toBeNull();
+        expect(await store.replaceAccounts('not-a-uuid', [acct('z')], { at })).toBeNull();
+      });
+    });
+
+    describe('transactions and sync cursors', () => {
+      const tx = (providerTransactionId: string, over: Partial<ProviderTransaction> = {}): ProviderTransaction => ({
+        providerTransactionId,
+        providerAccountId: 'acc-1',
+        amount: '-4.50' as Decimal,
+        currency: 'USD',
+        date: '2026-03-01',
+        authorizedDate: null,
+        pending: false,
+        description: 'Coffee',
+        merchantName: null,
+        providerCategory: null,
+        ...over,
+      });
+      const state = (providerCursor: string | null, knownPending: string[] = []) => ({ providerCursor, knownPending, runPending: [], runSeen: [] });
+
+      it('saves a page and its cursor in one write; upserts, removes, and keeps every cursor', async () => {
+        const rec = await store.insertConnection(newConnection());
+        const c1 = await store.saveTransactionsPage(rec.id, {
+          upsert: [tx('t1', { pending: true, authorizedDate: '2026-02-28', merchantName: 'Cafe', providerCategory: 'FOOD_AND_DRINK_COFFEE' }), tx('t2', { amount: '0.00000001' as Decimal, currency: 'BTC' })],
+          removed: [],
+          cursor: { providerCursor: 'p-1', knownPending: ['t1'], runPending: ['x'], runSeen: ['y'] },
+        });
+        expect(c1).toMatchObject({ connectionId: rec.id, providerCursor: 'p-1', knownPending: ['t1'], runPending: ['x'], runSeen: ['y'] });
+        expect(await store.getSyncCursor(c1!.id)).toEqual(c1);
+        const [t1, t2] = await store.getTransactions([transactionRowId(rec.id, 't1'), transactionRowId(rec.id, 't2')]);
+        expect(t1).toMatchObject({
+          id: transactionRowId(rec.id, 't1'), connectionId: rec.id, accountId: accountRowId(rec.id, 'acc-1'), amount: '-4.50',
+          pending: true, date: '2026-03-01', authorizedDate: '2026-02-28', merchantName: 'Cafe', providerCategory: 'FOOD_AND_DRINK_COFFEE',
+        });
+        expect(t2).toMatchObject({ amount: '0.00000001', currency: 'BTC' });
+
+        const c2 = await store.saveTransactionsPage(rec.id, { upsert: [tx('t2', { description: 'Modified' })], removed: ['t1', 'never-seen'], cursor: state('p-2') });
+        expect(c2!.id).not.toBe(c1!.id);
+        const after = await store.getTransactions([transactionRowId(rec.id, 't1'), transactionRowId(rec.id, 't2')]);
+        expect(after[0]).toBeNull();
+        expect(after[1]).toMatchObject({ description: 'Modified' });
+        // The older cursor stays valid (a client restarting a run resumes from it).
+        expect((await store.getSyncCursor(c1!.id))?.providerCursor).toBe('p-1');
+        expect(await store.getSyncCursor(randomUUID())).toBeNull();
+        expect(await store.getSyncCursor('not-a-uuid')).toBeNull();
+      });
+
+      it('refuses a bad page without writing, and answers null for a missing connection', async () => {
+        const rec = await store.insertConnection(newConnection());
+        await expect(store.saveTransactionsPage(rec.id, { upsert: [tx('t', { amount: 4.5 as unknown as Decimal })], removed: [], cursor: state('p') })).rejects.toThrow();
+        await expect(store.saveTransactionsPage(rec.id, { upsert: [tx('t', { date: '2026-02-30' })], removed: [], cursor: state('p') })).rejects.toThrow();
+        const n = await sql<{ n: number }>`select count(*)::int as n from transaction_sync_cursors where connection_id = ${rec.id}`.execute(store.db);
+        expect(n.rows[0]!.n).toBe(0);
+        expect(await store.getTransactions([transactionRowId(rec.id, 't')])).toEqual([null]);
+        expect(await store.saveTransactionsPage(randomUUID(), { upsert: [tx('t')], removed: [], cursor: state('p') })).toBeNull();
+      });
+
+      it('removing a connection removes its accounts, transactions and cursors', async () => {
+        const rec = await store.insertConnection(newConnection());
+        await store.replaceAccounts(rec.id, [{
+          providerAccountId: 'gone', name: 'n', officialName: null, mask: null, type: 'OTHER', subtype: null, providerType: 'other',
+          balances: { current: null, available: null, limit: null, currency: null, asOf: new Date() },
+        }], { at: new Date() });
+        const cursor = await store.saveTransactionsPage(rec.id, { upsert: [tx('t')], removed: [], cursor: state('p') });
+        expect(await store.deleteConnection(rec.id)).toBe(true);
+        expect(await store.listAccounts([rec.id])).toEqual([[]]);
+        expect(await store.getAccounts([accountRowId(rec.id, 'gone')])).toEqual([null]);
+        expect(await store.getTransactions([transactionRowId(rec.id, 't')])).toEqual([null]);
+        expect(await store.getSyncCursor(cursor!.id)).toBeNull();
+        for (const table of ['accounts', 'transactions', 'transaction_sync_cursors']) {
+          const r = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where connection_id = ${rec.id}`.execute(store.db);
+          expect(r.rows[0]!.n).toBe(0);
+        }
       });
     });
 

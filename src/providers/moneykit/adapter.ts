@@ -1,20 +1,33 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import type { ProviderAccount, ProviderAccountsRead } from '../../domain/account.js';
 import type { LinkTokenInfo, ProviderConnectionState } from '../../domain/connection.js';
+import { negate } from '../../domain/decimal.js';
+import type { ProviderTransaction, ProviderTransactionsPage } from '../../domain/transaction.js';
 import { ProviderCallError } from '../errors.js';
 import { createProviderHttpClient, type HttpTimeouts, type RetryPolicy } from '../http.js';
-import type {
-  ConnectionRef,
-  CreateLinkTokenParams,
-  CreateUpdateLinkTokenParams,
-  ExchangeResult,
-  ProviderAdapterV1,
+import type { UnknownCodeReporter } from '../normalize.js';
+import {
+  assertSyncCount,
+  type ConnectionRef,
+  type CreateLinkTokenParams,
+  type CreateUpdateLinkTokenParams,
+  type ExchangeResult,
+  type ProviderAdapterV1,
+  type ProviderAdapterV2,
 } from '../provider.js';
+import { onceReporter } from '../unknown-values.js';
+import { moneyKitAccountType } from './accounts.js';
 import { createTokenSource } from './auth.js';
 import { createMoneyKitClient } from './client.js';
 import { createRedactor, parseErrorBody } from './errors.js';
 import { createInstitutionCache } from './institutions.js';
 import {
+  accountsResponseSchema,
+  transactionsSyncSchema,
+  type MoneyKitAccount,
+  type MoneyKitTransaction,
+  type MoneyKitTransactionType,
   exchangeTokenSchema,
   linkSchema,
   linkSessionClaimsSchema,
@@ -22,7 +35,7 @@ import {
   userLinksSchema,
   type MoneyKitLink,
 } from './schemas.js';
-import { GONE_LINK_CODES, goneLinkState, normalizeLink } from './status.js';
+import { GONE_LINK_CODES, goneLinkState, normalizeLink, parseMoneyKitTimestamp } from './status.js';
 
 export const MONEYKIT_DEFAULT_BASE_URL = 'https://api.moneykit.com';
 
@@ -79,6 +92,8 @@ export interface MoneyKitAdapterSettings {
   institutionTtlMs?: number;
   /** Parallel resets in resetLogins (MoneyKit has no batch reset). Default 4. */
   resetConcurrency?: number;
+  /** Told once per value about account types this version has no row for. */
+  unknownValueReporter?: UnknownCodeReporter;
 }
 
 export interface MoneyKitUserLink {
@@ -86,7 +101,20 @@ export interface MoneyKitUserLink {
   state: ProviderConnectionState;
 }
 
-export interface MoneyKitAdapter extends ProviderAdapterV1 {
+/**
+ * MoneyKit's non-negative amount signed from the account holder's side (contract section 7):
+ * a debit is money out. Closed enum: a new type fails parsing instead of being signed wrongly.
+ */
+export const MONEYKIT_AMOUNT_SIGN = {
+  credit: 'as_sent',
+  debit: 'negated',
+} as const satisfies Record<MoneyKitTransactionType, 'as_sent' | 'negated'>;
+
+/**
+ * Implements every member of ProviderAdapterV2; `specificationVersion` stays 'v1' until the
+ * connections service is moved to the V2 port (then it becomes 'v2' and this extends V2).
+ */
+export interface MoneyKitAdapter extends ProviderAdapterV1, Pick<ProviderAdapterV2, 'getAccounts' | 'syncTransactions'> {
   readonly provider: 'MONEYKIT';
   /** Every link MoneyKit holds for one customer_user.id (`GET /users/{id}/links`). */
   listUserLinks(userId: string): Promise<MoneyKitUserLink[]>;
@@ -170,6 +198,7 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
   });
 
   const linkPath = (id: string) => `/links/${encodeURIComponent(id)}`;
+  const unknownValue = onceReporter(settings.unknownValueReporter);
 
   async function normalize(link: MoneyKitLink): Promise<ProviderConnectionState> {
     return normalizeLink(link, await institutions.get(link.institution_id));
@@ -203,6 +232,55 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
 
   async function getLink(id: string): Promise<MoneyKitLink> {
     return client.json({ op: 'links.get', method: 'GET', path: linkPath(id), idempotent: true }, linkSchema);
+  }
+
+  /** GET /links/{id}, with a link that is gone read as its state (DISCONNECTED), not as a failure. */
+  async function getConnection(ref: ConnectionRef): Promise<ProviderConnectionState> {
+    const call = { op: 'links.get', method: 'GET', path: linkPath(ref.providerConnectionId), idempotent: true } as const;
+    const res = await client.raw(call);
+    if (res.status === 404 || res.status === 410) {
+      // A link that is gone is a state of the connection, not a failed read.
+      const code = parseErrorBody(res.text)?.error_code;
+      if (code && Object.prototype.hasOwnProperty.call(GONE_LINK_CODES, code)) {
+        return goneLinkState(code as keyof typeof GONE_LINK_CODES);
+      }
+    }
+    return normalize(client.parse(call, res, linkSchema));
+  }
+
+  function account(a: MoneyKitAccount, readAt: Date): ProviderAccount {
+    const b = a.balances;
+    return {
+      providerAccountId: a.account_id,
+      name: a.name,
+      // MoneyKit has no official name.
+      officialName: null,
+      mask: a.account_mask ?? null,
+      ...moneyKitAccountType(a.account_type, unknownValue),
+      balances: {
+        current: b.current ?? null,
+        available: b.available ?? null,
+        limit: b.limit ?? null,
+        currency: b.currency ?? null,
+        asOf: parseMoneyKitTimestamp(b.balance_date) ?? readAt,
+      },
+    };
+  }
+
+  function transaction(t: MoneyKitTransaction): ProviderTransaction {
+    return {
+      providerTransactionId: t.transaction_id,
+      providerAccountId: t.account_id,
+      amount: MONEYKIT_AMOUNT_SIGN[t.type] === 'negated' ? negate(t.amount) : t.amount,
+      currency: t.currency ?? null,
+      date: t.date,
+      // MoneyKit has no authorization date (`datetime` is the transaction's own time).
+      authorizedDate: null,
+      pending: t.pending,
+      description: t.description ?? t.raw_description ?? '',
+      merchantName: t.enrichment?.merchant?.name ?? null,
+      providerCategory: t.category ?? t.enrichment?.category?.value ?? null,
+    };
   }
 
   async function resetLogin(ref: ConnectionRef): Promise<void> {
@@ -299,17 +377,49 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
       };
     },
 
-    async getConnection(ref: ConnectionRef): Promise<ProviderConnectionState> {
-      const call = { op: 'links.get', method: 'GET', path: linkPath(ref.providerConnectionId), idempotent: true } as const;
-      const res = await client.raw(call);
-      if (res.status === 404 || res.status === 410) {
-        // A link that is gone is a state of the connection, not a failed read.
-        const code = parseErrorBody(res.text)?.error_code;
-        if (code && Object.prototype.hasOwnProperty.call(GONE_LINK_CODES, code)) {
-          return goneLinkState(code as keyof typeof GONE_LINK_CODES);
-        }
+    getConnection,
+
+    async getAccounts(ref: ConnectionRef): Promise<ProviderAccountsRead> {
+      let res: z.infer<typeof accountsResponseSchema>;
+      try {
+        res = await client.json(
+          { op: 'links.accounts', method: 'GET', path: `${linkPath(ref.providerConnectionId)}/accounts`, idempotent: true, exactNumbers: true },
+          accountsResponseSchema,
+        );
+      } catch (e) {
+        // A link in error (422 bad_state), deleted (410) or unknown (404) lists no accounts; its
+        // state says why. GET /links/{id} reads that state (gone links included).
+        if (!(e instanceof ProviderCallError) || (e.kind !== 'INVALID_STATE' && e.kind !== 'NOT_FOUND')) throw e;
+        return { state: await getConnection(ref), accounts: null };
       }
-      return normalize(client.parse(call, res, linkSchema));
+      const readAt = new Date(now());
+      // The answer carries the link: its state is read in the same call.
+      return { state: await normalize(res.link), accounts: res.accounts.map((a) => account(a, readAt)) };
+    },
+
+    async syncTransactions(ref: ConnectionRef, page: { cursor: string | null; count: number }): Promise<ProviderTransactionsPage> {
+      assertSyncCount('MONEYKIT', page.count);
+      const query = new URLSearchParams({ size: String(page.count) });
+      if (page.cursor) query.set('cursor', page.cursor);
+      const res = await client.json(
+        {
+          op: 'links.transactions.sync',
+          method: 'GET',
+          path: `${linkPath(ref.providerConnectionId)}/transactions/sync?${query.toString()}`,
+          idempotent: true,
+          exactNumbers: true,
+        },
+        transactionsSyncSchema,
+      );
+      return {
+        added: res.transactions.created.map(transaction),
+        modified: res.transactions.updated.map(transaction),
+        removed: res.transactions.removed,
+        nextCursor: res.cursor.next ?? page.cursor,
+        hasMore: res.has_more,
+        // MoneyKit re-sends the current pending transactions in `created` on every sync.
+        pendingReplacedWholesale: true,
+      };
     },
 
     resetLogin,

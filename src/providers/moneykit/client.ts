@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { parseProviderJson } from '../json.js';
 import type { HttpRequest, HttpResponse, ProviderHttpClient } from '../http.js';
 import type { MoneyKitTokenSource } from './auth.js';
 import { errorFromResponse, garbageError, parseErrorBody, type MoneyKitOperation, type Redact } from './errors.js';
@@ -16,6 +17,8 @@ export interface MoneyKitCall {
   /** JSON body. */
   body?: unknown;
   idempotent: boolean;
+  /** Read the answer with every number as its source text (money: exact decimals). */
+  exactNumbers?: boolean;
 }
 
 export interface MoneyKitClient {
@@ -70,7 +73,7 @@ export function createMoneyKitClient(o: {
     if (res.status < 200 || res.status >= 300) fail(call.op, res);
     let body: unknown;
     try {
-      body = JSON.parse(res.text);
+      body = call.exactNumbers ? parseProviderJson(res.text) : JSON.parse(res.text);
     } catch {
       throw garbageError(call.op, res, 'not JSON', call.idempotent);
     }

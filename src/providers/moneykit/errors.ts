@@ -17,7 +17,9 @@ export type MoneyKitOperation =
   | 'links.reset'
   | 'links.delete'
   | 'users.links'
-  | 'institutions.get';
+  | 'institutions.get'
+  | 'links.accounts'
+  | 'links.transactions.sync';
 
 /**
  * Every `error_code` of MoneyKit's catalogue (REFERENCE.md section 7). Contract section 1:

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isCalendarDate } from '../../domain/transaction.js';
+import { jsonDecimal, textDecimal } from '../json.js';
 
 /**
  * Minimal, tolerant zod schemas for the MoneyKit answers the adapter reads (API version
@@ -74,4 +76,65 @@ export type MoneyKitInstitution = z.infer<typeof institutionSchema>;
 /** The claims of a link_session_token we read. The JWT is opaque to us: never verified. */
 export const linkSessionClaimsSchema = z.looseObject({
   exp: z.number().finite().optional(),
+});
+
+// Accounts and transactions: bodies parsed with parseProviderJson, so numbers arrive as their
+// source text and money fields become exact Decimals.
+
+/** AccountResponse (only what the gateway reads). Balances are JSON numbers. */
+export const accountSchema = z.looseObject({
+  account_id: z.string().min(1),
+  account_type: z.string().min(1),
+  name: z.string(),
+  account_mask: z.string().nullish(),
+  balances: z.looseObject({
+    currency: z.string().nullish(),
+    available: jsonDecimal.nullish(),
+    current: jsonDecimal.nullish(),
+    limit: jsonDecimal.nullish(),
+    balance_date: z.string().nullish(),
+  }),
+});
+export type MoneyKitAccount = z.infer<typeof accountSchema>;
+
+/** `GET /links/{id}/accounts` 200 (GetAccountsResponse): the accounts and the link itself. */
+export const accountsResponseSchema = z.looseObject({
+  accounts: z.array(accountSchema),
+  link: linkSchema,
+});
+
+/** TransactionType. Closed: a transaction of another type cannot be signed, so it is garbage. */
+export const MONEYKIT_TRANSACTION_TYPES = ['credit', 'debit'] as const;
+export type MoneyKitTransactionType = (typeof MONEYKIT_TRANSACTION_TYPES)[number];
+
+/** TransactionResponse (only what the gateway reads). `amount` is a non-negative decimal string. */
+export const transactionSchema = z.looseObject({
+  transaction_id: z.string().min(1),
+  account_id: z.string().min(1),
+  amount: textDecimal,
+  type: z.enum(MONEYKIT_TRANSACTION_TYPES),
+  currency: z.string().nullish(),
+  date: z.string().refine(isCalendarDate, 'expected YYYY-MM-DD'),
+  description: z.string().nullish(),
+  raw_description: z.string().nullish(),
+  pending: z.boolean(),
+  category: z.string().nullish(),
+  enrichment: z
+    .looseObject({
+      category: z.looseObject({ value: z.string() }).nullish(),
+      merchant: z.looseObject({ name: z.string().nullish() }).nullish(),
+    })
+    .nullish(),
+});
+export type MoneyKitTransaction = z.infer<typeof transactionSchema>;
+
+/** `GET /links/{id}/transactions/sync` 200 (TransactionSyncResponse). */
+export const transactionsSyncSchema = z.looseObject({
+  transactions: z.looseObject({
+    created: z.array(transactionSchema),
+    updated: z.array(transactionSchema),
+    removed: z.array(z.string().min(1)),
+  }),
+  cursor: z.looseObject({ next: z.string().nullish() }),
+  has_more: z.boolean(),
 });

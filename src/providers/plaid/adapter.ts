@@ -4,7 +4,10 @@ import type {
   LinkTokenInfo,
   ProviderConnectionState,
 } from '../../domain/connection.js';
-import { ProviderCallError } from '../errors.js';
+import type { ProviderAccount, ProviderAccountsRead } from '../../domain/account.js';
+import type { ProviderTransaction, ProviderTransactionsPage } from '../../domain/transaction.js';
+import { negate } from '../../domain/decimal.js';
+import { ProviderCallError, TransactionsSyncMutationError } from '../errors.js';
 import {
   createProviderHttpClient,
   isRetryableStatus,
@@ -12,9 +15,18 @@ import {
   type HttpTimeouts,
   type RetryPolicy,
 } from '../http.js';
-import type { ConnectionRef, CreateLinkTokenParams, CreateUpdateLinkTokenParams, ProviderAdapterV1 } from '../provider.js';
+import { parseProviderJson } from '../json.js';
+import type { UnknownCodeReporter } from '../normalize.js';
+import { assertSyncCount, type ConnectionRef, type CreateLinkTokenParams, type CreateUpdateLinkTokenParams, type ProviderAdapterV1, type ProviderAdapterV2 } from '../provider.js';
+import { onceReporter } from '../unknown-values.js';
+import { plaidAccountType } from './accounts.js';
 import { plaidFailureKind } from './errors.js';
 import {
+  accountsGetResponse,
+  transactionsSyncResponse,
+  type PlaidAccount,
+  type PlaidItem,
+  type PlaidTransaction,
   PLAID_COUNTRY_CODES,
   PLAID_LINK_PRODUCTS,
   institutionGetResponse,
@@ -46,9 +58,15 @@ export interface PlaidAdapterSettings {
   maxConcurrency?: number;
   /** How long institution details are reused. */
   institutionTtlMs?: number;
+  /** Told once per value about account types this version has no row for. */
+  unknownValueReporter?: UnknownCodeReporter;
 }
 
-export interface PlaidAdapter extends ProviderAdapterV1 {
+/**
+ * Implements every member of ProviderAdapterV2; `specificationVersion` stays 'v1' until the
+ * connections service is moved to the V2 port (then it becomes 'v2' and this extends V2).
+ */
+export interface PlaidAdapter extends ProviderAdapterV1, Pick<ProviderAdapterV2, 'getAccounts' | 'syncTransactions'> {
   readonly provider: 'PLAID';
   close(): Promise<void>;
 }
@@ -69,10 +87,20 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
   });
   const clientName = (settings.clientName ?? 'Aggregator Gateway').slice(0, 30);
   const institutionTtlMs = settings.institutionTtlMs ?? 60 * 60 * 1000;
+  const unknownValue = onceReporter(settings.unknownValueReporter);
   const institutions = new Map<string, { at: number; value: Promise<(InstitutionInfo & { countryCodes: string[] }) | null> }>();
 
-  /** One Plaid call: POST JSON with the keys in headers, typed errors out, zod-checked body in. */
-  async function call<S extends z.ZodType>(path: string, body: Record<string, unknown>, schema: S, idempotent: boolean): Promise<z.infer<S>> {
+  /**
+   * One Plaid call: POST JSON with the keys in headers, typed errors out, zod-checked body in.
+   * `parse` reads the body text; money-bearing answers use parseProviderJson (exact numbers).
+   */
+  async function call<S extends z.ZodType>(
+    path: string,
+    body: Record<string, unknown>,
+    schema: S,
+    idempotent: boolean,
+    parse: (text: string) => unknown = JSON.parse,
+  ): Promise<z.infer<S>> {
     const res = await http.send({
       method: 'POST',
       path,
@@ -87,7 +115,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     });
     let json: unknown;
     try {
-      json = JSON.parse(res.text);
+      json = parse(res.text);
     } catch {
       json = undefined;
     }
@@ -183,6 +211,24 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     };
   }
 
+  /** An item as the normalized state, its institution looked up (cached). */
+  async function itemState(item: PlaidItem): Promise<Omit<ProviderConnectionState, 'lastSyncedAt'>> {
+    const fallbackInstitution: InstitutionInfo | null = item.institution_id
+      ? { id: item.institution_id, name: item.institution_name ?? null, logoUrl: null, primaryColor: null }
+      : null;
+    const known = item.institution_id ? await getInstitution(item.institution_id) : null;
+    const institution: InstitutionInfo | null = known
+      ? { id: known.id, name: known.name, logoUrl: known.logoUrl, primaryColor: known.primaryColor }
+      : fallbackInstitution;
+    return {
+      status: plaidItemStatus(item.error),
+      error: item.error ? plaidErrorInfo(item.error) : null,
+      institution,
+      products: item.products ?? item.billed_products ?? [],
+      consentExpiresAt: item.consent_expiration_time ? new Date(item.consent_expiration_time) : null,
+    };
+  }
+
   async function getConnection(ref: ConnectionRef): Promise<ProviderConnectionState> {
     let r: z.infer<typeof itemGetResponse>;
     try {
@@ -200,22 +246,89 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
         lastSyncedAt: null,
       };
     }
-    const item = r.item;
-    const fallbackInstitution: InstitutionInfo | null = item.institution_id
-      ? { id: item.institution_id, name: item.institution_name ?? null, logoUrl: null, primaryColor: null }
-      : null;
-    const known = item.institution_id ? await getInstitution(item.institution_id) : null;
-    const institution: InstitutionInfo | null = known
-      ? { id: known.id, name: known.name, logoUrl: known.logoUrl, primaryColor: known.primaryColor }
-      : fallbackInstitution;
     const lastSync = r.status?.transactions?.last_successful_update ?? r.status?.investments?.last_successful_update ?? null;
+    return { ...(await itemState(r.item)), lastSyncedAt: lastSync ? new Date(lastSync) : null };
+  }
+
+  function account(a: PlaidAccount, readAt: Date): ProviderAccount {
+    const b = a.balances;
     return {
-      status: plaidItemStatus(item.error),
-      error: item.error ? plaidErrorInfo(item.error) : null,
-      institution,
-      products: item.products ?? item.billed_products ?? [],
-      consentExpiresAt: item.consent_expiration_time ? new Date(item.consent_expiration_time) : null,
-      lastSyncedAt: lastSync ? new Date(lastSync) : null,
+      providerAccountId: a.account_id,
+      name: a.name,
+      officialName: a.official_name ?? null,
+      mask: a.mask ?? null,
+      ...plaidAccountType(a.type, a.subtype, unknownValue),
+      balances: {
+        current: b.current ?? null,
+        available: b.available ?? null,
+        limit: b.limit ?? null,
+        currency: b.iso_currency_code ?? b.unofficial_currency_code ?? null,
+        asOf: b.last_updated_datetime ? new Date(b.last_updated_datetime) : readAt,
+      },
+    };
+  }
+
+  function transaction(t: PlaidTransaction): ProviderTransaction {
+    return {
+      providerTransactionId: t.transaction_id,
+      providerAccountId: t.account_id,
+      // Plaid: positive is money out of the account; the contract: negative is money out.
+      amount: negate(t.amount),
+      currency: t.iso_currency_code ?? t.unofficial_currency_code ?? null,
+      date: t.date,
+      authorizedDate: t.authorized_date ?? null,
+      pending: t.pending,
+      description: t.name ?? t.merchant_name ?? '',
+      merchantName: t.merchant_name ?? null,
+      providerCategory: t.personal_finance_category?.detailed ?? t.personal_finance_category?.primary ?? null,
+    };
+  }
+
+  /** An item-level refusal of a product call (login broken, item gone): the item's state, not a failed read. */
+  const itemRefusal = (e: unknown): boolean =>
+    e instanceof ProviderCallError && (e.providerType === 'ITEM_ERROR' || (e.providerCode !== null && PLAID_GONE_CODES.has(e.providerCode)));
+
+  async function getAccounts(ref: ConnectionRef): Promise<ProviderAccountsRead> {
+    let r: z.infer<typeof accountsGetResponse>;
+    try {
+      r = await call('/accounts/get', { access_token: requireToken(ref) }, accountsGetResponse, true, parseProviderJson);
+    } catch (e) {
+      // Plaid refuses product calls on an item in error; /item/get still says which state it is in.
+      if (!itemRefusal(e)) throw e;
+      return { state: await getConnection(ref), accounts: null };
+    }
+    const readAt = new Date();
+    return { state: await itemState(r.item), accounts: r.accounts.map((a) => account(a, readAt)) };
+  }
+
+  async function syncTransactions(ref: ConnectionRef, page: { cursor: string | null; count: number }): Promise<ProviderTransactionsPage> {
+    assertSyncCount('PLAID', page.count);
+    const body: Record<string, unknown> = {
+      access_token: requireToken(ref),
+      count: page.count,
+      // providerCategory is personal_finance_category; ask for it where it is not yet the default.
+      options: { include_personal_finance_category: true },
+    };
+    // Plaid: omit the cursor (or send "") for the beginning of the history.
+    if (page.cursor) body.cursor = page.cursor;
+    let r: z.infer<typeof transactionsSyncResponse>;
+    try {
+      // Reading a page changes nothing at Plaid: safe to repeat.
+      r = await call('/transactions/sync', body, transactionsSyncResponse, true, parseProviderJson);
+    } catch (e) {
+      if (e instanceof ProviderCallError && e.providerCode === 'TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION') {
+        throw new TransactionsSyncMutationError({ provider: 'PLAID', providerCode: e.providerCode, providerType: e.providerType, httpStatus: e.httpStatus, requestId: e.requestId });
+      }
+      throw e;
+    }
+    return {
+      added: r.added.map(transaction),
+      modified: r.modified.map(transaction),
+      removed: r.removed.map((t) => t.transaction_id),
+      nextCursor: r.next_cursor,
+      hasMore: r.has_more,
+      // Plaid reports a pending transaction that posted or vanished in `removed` itself.
+      pendingReplacedWholesale: false,
     };
   }
 
@@ -291,6 +404,8 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     },
 
     getConnection,
+    getAccounts,
+    syncTransactions,
     resetLogin,
 
     async resetLogins({ connections }) {

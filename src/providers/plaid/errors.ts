@@ -16,6 +16,8 @@ export const PLAID_CALL_ERROR_CODE_KIND = {
   ITEM_NOT_FOUND: 'NOT_FOUND',
   INVALID_ACCESS_TOKEN: 'NOT_FOUND',
   USER_PERMISSION_REVOKED: 'INVALID_STATE',
+  // The sync must restart from the cursor held before its first page (contract section 7).
+  TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION: 'INVALID_STATE',
 } as const satisfies Partial<Record<string, ProviderFailureKind>>;
 
 export const PLAID_CALL_ERROR_TYPE_KIND = {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isCalendarDate } from '../../domain/transaction.js';
+import { jsonDecimal } from '../json.js';
 
 // Minimal, tolerant response schemas: validate what the gateway reads, let new fields through.
 
@@ -25,16 +27,19 @@ export const publicTokenExchangeResponse = z.looseObject({
   request_id: z.string(),
 });
 
+export const plaidItemSchema = z.looseObject({
+  item_id: z.string(),
+  institution_id: z.string().nullish(),
+  institution_name: z.string().nullish(),
+  error: plaidErrorSchema.nullish(),
+  products: z.array(z.string()).nullish(),
+  billed_products: z.array(z.string()).nullish(),
+  consent_expiration_time: z.string().nullish(),
+});
+export type PlaidItem = z.infer<typeof plaidItemSchema>;
+
 export const itemGetResponse = z.looseObject({
-  item: z.looseObject({
-    item_id: z.string(),
-    institution_id: z.string().nullish(),
-    institution_name: z.string().nullish(),
-    error: plaidErrorSchema.nullish(),
-    products: z.array(z.string()).nullish(),
-    billed_products: z.array(z.string()).nullish(),
-    consent_expiration_time: z.string().nullish(),
-  }),
+  item: plaidItemSchema,
   status: z
     .looseObject({
       transactions: z.looseObject({ last_successful_update: z.string().nullish() }).nullish(),
@@ -75,3 +80,60 @@ export const PLAID_LINK_PRODUCTS = [
 export const PLAID_COUNTRY_CODES = [
   'US', 'GB', 'ES', 'NL', 'FR', 'IE', 'CA', 'DE', 'IT', 'PL', 'DK', 'NO', 'SE', 'EE', 'LT', 'LV', 'PT', 'BE', 'AT', 'FI',
 ] as const;
+
+// Accounts and transactions: bodies parsed with parseProviderJson, so numbers arrive as their
+// source text and money fields become exact Decimals (a float or a string there is garbage).
+
+const calendarDate = z.string().refine(isCalendarDate, 'expected YYYY-MM-DD');
+
+/** AccountBase (only what the gateway reads). */
+export const plaidAccountSchema = z.looseObject({
+  account_id: z.string().min(1),
+  name: z.string(),
+  official_name: z.string().nullish(),
+  mask: z.string().nullish(),
+  type: z.string().min(1),
+  subtype: z.string().nullish(),
+  balances: z.looseObject({
+    available: jsonDecimal.nullish(),
+    current: jsonDecimal.nullish(),
+    limit: jsonDecimal.nullish(),
+    iso_currency_code: z.string().nullish(),
+    unofficial_currency_code: z.string().nullish(),
+    last_updated_datetime: z.string().nullish(),
+  }),
+});
+export type PlaidAccount = z.infer<typeof plaidAccountSchema>;
+
+/** `/accounts/get` 200 (AccountsGetResponse). */
+export const accountsGetResponse = z.looseObject({
+  accounts: z.array(plaidAccountSchema),
+  item: plaidItemSchema,
+  request_id: z.string(),
+});
+
+/** Transaction (only what the gateway reads). */
+export const plaidTransactionSchema = z.looseObject({
+  transaction_id: z.string().min(1),
+  account_id: z.string().min(1),
+  amount: jsonDecimal,
+  iso_currency_code: z.string().nullish(),
+  unofficial_currency_code: z.string().nullish(),
+  date: calendarDate,
+  authorized_date: calendarDate.nullish(),
+  pending: z.boolean(),
+  name: z.string().nullish(),
+  merchant_name: z.string().nullish(),
+  personal_finance_category: z.looseObject({ primary: z.string(), detailed: z.string().nullish() }).nullish(),
+});
+export type PlaidTransaction = z.infer<typeof plaidTransactionSchema>;
+
+/** `/transactions/sync` 200 (TransactionsSyncResponse). */
+export const transactionsSyncResponse = z.looseObject({
+  added: z.array(plaidTransactionSchema),
+  modified: z.array(plaidTransactionSchema),
+  removed: z.array(z.looseObject({ transaction_id: z.string().min(1) })),
+  next_cursor: z.string(),
+  has_more: z.boolean(),
+  request_id: z.string(),
+});

@@ -30,6 +30,14 @@ export function convertSchema(node: unknown, closable = true, allOfRefs: Readonl
     else if (k === 'enum' || k === 'required' || k === 'default' || k === 'const') out[k] = v;
     else out[k] = convertSchema(v, true, allOfRefs);
   }
+  // OpenAPI 3.0's boolean exclusiveMinimum/exclusiveMaximum modify minimum/maximum; JSON Schema's are numbers.
+  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    if (typeof out[flag] !== 'boolean') continue;
+    if (out[flag] === true && typeof out[bound] === 'number') {
+      out[flag] = out[bound];
+      delete out[bound];
+    } else delete out[flag];
+  }
   if (closable && isObj(out['properties']) && out['additionalProperties'] === undefined) out['additionalProperties'] = false;
   if (out['nullable'] === true) {
     delete out['nullable'];
