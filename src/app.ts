@@ -8,14 +8,14 @@ import { createConnectionService } from './connections/service.js';
 import { webhookUrls } from './http-paths.js';
 import type { ProviderName } from './domain/connection.js';
 import { createGateway } from './gateway.js';
-import { createMetrics, instrumentAdapter } from './metrics.js';
+import { createMetrics, observeOperation } from './metrics.js';
 import { createProviderTransport, type ProviderTransport } from './providers/http.js';
 import { setUnknownCodeReporter } from './providers/normalize.js';
 import { createMoneyKitAdapter, MONEYKIT_DEFAULT_BASE_URL } from './providers/moneykit/index.js';
 import { createMoneyKitWebhookVerifier } from './providers/moneykit/webhook.js';
 import { createPlaidAdapter, PLAID_HOSTS } from './providers/plaid/index.js';
 import { createPlaidWebhookVerifier } from './providers/plaid/webhook.js';
-import type { ProviderAdapterV1 } from './providers/provider.js';
+import { wrapOperations, type ProviderAdapterV1 } from './providers/provider.js';
 import { createTokenCipher, loadOrCreateKeyFile, openStore } from './store/index.js';
 import type { ConnectionStore } from './store/store.js';
 import type { WebhookVerifier } from './providers/webhook.js';
@@ -62,24 +62,27 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
   // bound, as is the service's limiter), timeouts, circuit breaker and metrics hooks.
   const transports: ProviderTransport[] = [];
   const providerHttp = (provider: ProviderName) => {
-    const t = createProviderTransport({ provider, timeouts: config.providerHttp.timeouts, maxConcurrency: config.providerConcurrency, circuit: config.providerHttp.circuit, deadlineMs: config.providerHttp.deadlineMs, observer: metrics.providerObserver });
-    transports.push(t);
-    return { dispatcher: t.dispatcher, timeouts: config.providerHttp.timeouts, retry: config.providerHttp.retry };
+    const transport = createProviderTransport({ provider, timeouts: config.providerHttp.timeouts, maxConcurrency: config.providerConcurrency, circuit: config.providerHttp.circuit, deadlineMs: config.providerHttp.deadlineMs, observer: metrics.providerObserver });
+    transports.push(transport);
+    return { transport, timeouts: config.providerHttp.timeouts, retry: config.providerHttp.retry };
   };
-  // Each adapter method is one provider operation: one deadline, judged by the breaker.
-  const guarded = <A extends object>(provider: ProviderName, adapter: A) => transports.find((t) => t.provider === provider)!.guard(adapter);
+  // Each adapter operation is one provider operation: timed and counted, one deadline, judged by the breaker.
+  const operations = <A extends Parameters<typeof wrapOperations>[0]>(provider: ProviderName, adapter: A) => {
+    const transport = transports.find((t) => t.provider === provider)!;
+    return wrapOperations(adapter, (op, call) => observeOperation(metrics, provider, op, () => transport.run(op, call)));
+  };
   const adapters: Partial<Record<ProviderName, ProviderAdapterV1 & { close(): Promise<void> }>> = {};
   const verifiers: Partial<Record<ProviderName, WebhookVerifier & { close(): Promise<void> }>> = {};
   if (config.plaid) {
     const p = config.plaid;
     const baseUrl = p.baseUrl ?? undefined;
-    adapters.PLAID = instrumentAdapter(guarded('PLAID', createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) })), 'PLAID', metrics);
+    adapters.PLAID = operations('PLAID', createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) }));
     verifiers.PLAID = createPlaidWebhookVerifier({ baseUrl: baseUrl ?? PLAID_HOSTS[p.env], clientId: p.clientId, secret: p.secret });
   }
   if (config.moneykit) {
     const m = config.moneykit;
     const baseUrl = m.baseUrl ?? MONEYKIT_DEFAULT_BASE_URL;
-    adapters.MONEYKIT = instrumentAdapter(guarded('MONEYKIT', createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, ...providerHttp('MONEYKIT') })), 'MONEYKIT', metrics);
+    adapters.MONEYKIT = operations('MONEYKIT', createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, ...providerHttp('MONEYKIT') }));
     verifiers.MONEYKIT = createMoneyKitWebhookVerifier({ baseUrl, clientId: m.clientId });
   }
 

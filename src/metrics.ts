@@ -1,4 +1,4 @@
-import { fromProviderFailure, ProviderError } from './connections/errors.js';
+import { errorCodeOf } from './connections/errors.js';
 import type { ProviderName } from './domain/connection.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState, ProviderAttempt, ProviderHttpObserver } from './providers/http.js';
@@ -81,34 +81,21 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
-/** Adapter fields that are data, not provider operations. */
-const NOT_OPERATIONS = new Set(['close', 'constructor']);
-
 /**
- * Wraps an adapter so every provider operation is timed and counted, failures by the contract's
- * normalized code (the same code GraphQL answers). Behaviour is otherwise unchanged.
+ * Times and counts one provider operation, failures by the contract's normalized code (the code
+ * GraphQL answers). Used as (part of) the wrapper of every adapter operation (wrapOperations).
  */
-export function instrumentAdapter<A extends object>(adapter: A, provider: ProviderName, metrics: Metrics): A {
-  return new Proxy(adapter, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function' || typeof prop !== 'string' || NOT_OPERATIONS.has(prop)) return value;
-      return async (...args: unknown[]) => {
-        const started = performance.now();
-        try {
-          const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          metrics.providerCalls.inc({ operation: prop, provider, result: 'ok' });
-          return out;
-        } catch (e) {
-          const mapped = fromProviderFailure(e);
-          const code = mapped instanceof ProviderError ? mapped.code : 'INTERNAL';
-          metrics.providerCalls.inc({ operation: prop, provider, result: 'error' });
-          metrics.providerErrors.inc({ code, provider });
-          throw e;
-        } finally {
-          metrics.providerCallDuration.observe({ operation: prop, provider }, (performance.now() - started) / 1000);
-        }
-      };
-    },
-  });
+export async function observeOperation<T>(metrics: Metrics, provider: ProviderName, operation: string, call: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const out = await call();
+    metrics.providerCalls.inc({ operation, provider, result: 'ok' });
+    return out;
+  } catch (e) {
+    metrics.providerCalls.inc({ operation, provider, result: 'error' });
+    metrics.providerErrors.inc({ code: errorCodeOf(e), provider });
+    throw e;
+  } finally {
+    metrics.providerCallDuration.observe({ operation, provider }, (performance.now() - started) / 1000);
+  }
 }

@@ -94,6 +94,11 @@ function providerMessage(e: ProviderCallError): string {
   }
 }
 
+/** The contract's code for a failed provider call (metrics); anything else is INTERNAL. */
+export function errorCodeOf(e: unknown): ErrorCode | 'INTERNAL' {
+  return isProviderCallError(e) ? KIND_CODE[e.kind] : 'INTERNAL';
+}
+
 /**
  * Provider call failures become the error a client can act on: the provider refusing our input or
  * a production connection is the same INVALID_INPUT / SANDBOX_ONLY the gateway answers itself;

@@ -31,11 +31,13 @@ export interface RetryPolicy {
 
 export interface ProviderHttpClientOptions {
   provider: ProviderName;
-  /** Metrics hook: one call per attempt (default: the transport's, when `dispatcher` is one). */
+  /** Metrics hook: one call per attempt (default: the transport's). */
   observer?: ProviderHttpObserver;
   baseUrl: string;
-  /** Injectable for tests (undici MockAgent) or shared pools. */
+  /** Injectable for tests (undici MockAgent). Ignored when `transport` is given. */
   dispatcher?: Dispatcher;
+  /** The provider's shared transport (pool, deadline, breaker, metrics hooks): the gateway passes it explicitly. */
+  transport?: ProviderTransport;
   timeouts?: Partial<HttpTimeouts>;
   retry?: Partial<RetryPolicy>;
   /** Concurrent connections per provider host; further requests queue. */
@@ -200,23 +202,17 @@ export interface ProviderTransportOptions {
 export interface ProviderTransport {
   readonly provider: ProviderName;
   readonly dispatcher: Dispatcher;
+  /** Metrics hook for every attempt sent through this transport. */
+  readonly observer?: ProviderHttpObserver;
   /** One provider operation: bounded by the deadline, judged and possibly refused by the breaker. */
   run<T>(operation: string, fn: () => Promise<T>): Promise<T>;
-  /** The adapter with each of its methods run as one operation. */
-  guard<A extends object>(adapter: A): A;
   close(): Promise<void>;
 }
-
-/** Transports travelling with their dispatcher, so a bare `send` outside an operation is still one. */
-const transports = new WeakMap<Dispatcher, { run: ProviderTransport['run']; observer?: ProviderHttpObserver }>();
-
-/** Adapter fields that are not provider operations. */
-const NOT_OPERATIONS = new Set(['close', 'constructor']);
 
 /**
  * One provider's shared transport: the connection pool (bounding concurrency), its timeouts, the
  * operation deadline, its circuit breaker (cockatiel) and metrics hooks. Pass `dispatcher` to
- * the provider's adapters and wrap them with `guard`.
+ * the provider's adapters and run each adapter operation through `run` (app.ts, wrapOperations).
  */
 export function createProviderTransport(opts: ProviderTransportOptions): ProviderTransport {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -257,27 +253,16 @@ export function createProviderTransport(opts: ProviderTransportOptions): Provide
     }
   }
 
-  function guard<A extends object>(adapter: A): A {
-    return new Proxy(adapter, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof value !== 'function' || typeof prop !== 'string' || NOT_OPERATIONS.has(prop)) return value;
-        return (...args: unknown[]) => run(prop, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
-      },
-    });
-  }
-
-  transports.set(agent, { run, ...(opts.observer ? { observer: opts.observer } : {}) });
-  return { provider: opts.provider, dispatcher: agent, run, guard, close: () => agent.close() };
+  return { provider: opts.provider, dispatcher: agent, ...(opts.observer ? { observer: opts.observer } : {}), run, close: () => agent.close() };
 }
 
 export function createProviderHttpClient(opts: ProviderHttpClientOptions): ProviderHttpClient {
-  const transport = opts.dispatcher ? transports.get(opts.dispatcher) : undefined;
+  const transport = opts.transport;
   const observer = opts.observer ?? transport?.observer;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const retry = { ...DEFAULT_RETRY, ...opts.retry };
   const maxResponseBytes = opts.maxResponseBytes ?? 5 * 1024 * 1024;
-  const ownDispatcher = opts.dispatcher
+  const ownDispatcher = transport || opts.dispatcher
     ? null
     : new Agent({
         connections: opts.maxConcurrency ?? 32,
@@ -287,7 +272,7 @@ export function createProviderHttpClient(opts: ProviderHttpClientOptions): Provi
         bodyTimeout: timeouts.bodyMs,
         maxResponseSize: maxResponseBytes,
       });
-  const dispatcher: Dispatcher = opts.dispatcher ?? (ownDispatcher as Agent);
+  const dispatcher: Dispatcher = transport?.dispatcher ?? opts.dispatcher ?? (ownDispatcher as Agent);
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
   // A send outside any operation is an operation of its own.
   const standalone = transport

@@ -135,3 +135,40 @@ export interface ExchangeResult {
 }
 
 export type { ConnectionErrorInfo };
+
+/** The port members that call the provider (every method but the data fields and `close`). */
+export type ProviderOperation = {
+  [K in keyof ProviderAdapterV2]-?: ProviderAdapterV2[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof ProviderAdapterV2];
+
+/**
+ * Every provider operation of the port, listed. A new port member that is not listed here is a
+ * compile error, so the gateway's per-operation policies (deadline, breaker, metrics) cannot miss it.
+ */
+export const PROVIDER_OPERATIONS = {
+  createLinkToken: true,
+  createUpdateLinkToken: true,
+  exchangePublicToken: true,
+  getConnection: true,
+  resetLogin: true,
+  resetLogins: true,
+  removeConnection: true,
+  getAccounts: true,
+  syncTransactions: true,
+} as const satisfies Record<ProviderOperation, true>;
+
+/**
+ * The adapter with each provider operation run through `wrap` (one deadline, the breaker,
+ * metrics): a plain object built from the list above, everything else copied as it is.
+ */
+export function wrapOperations<A extends Pick<ProviderAdapterV2, ProviderOperation>>(
+  adapter: A,
+  wrap: <T>(operation: ProviderOperation, call: () => Promise<T>) => Promise<T>,
+): A {
+  const out: Record<string, unknown> = { ...adapter };
+  for (const op of Object.keys(PROVIDER_OPERATIONS) as ProviderOperation[]) {
+    const fn = adapter[op] as (...args: unknown[]) => Promise<unknown>;
+    out[op] = (...args: unknown[]) => wrap(op, () => fn.apply(adapter, args));
+  }
+  return out as A;
+}

@@ -41,7 +41,7 @@ describe('health and readiness', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; checks: Record<string, string> };
     expect(body.status).toBe('ready');
-    expect(body.checks).toMatchObject({ database: 'ok', migrations: 'v3', providers: 'PLAID,MONEYKIT' });
+    expect(body.checks).toMatchObject({ database: 'ok', migrations: 'v4', providers: 'PLAID,MONEYKIT' });
   });
 });
 

@@ -5,7 +5,7 @@ import type { LinkTokenInfo, ProviderConnectionState } from '../../domain/connec
 import { negate } from '../../domain/decimal.js';
 import type { ProviderTransaction, ProviderTransactionsPage } from '../../domain/transaction.js';
 import { ProviderCallError } from '../errors.js';
-import { createProviderHttpClient, type HttpTimeouts, type RetryPolicy } from '../http.js';
+import { createProviderHttpClient, type HttpTimeouts, type ProviderTransport, type RetryPolicy } from '../http.js';
 import type { UnknownCodeReporter } from '../normalize.js';
 import {
   assertSyncCount,
@@ -79,8 +79,10 @@ export interface MoneyKitAdapterSettings {
   env: 'sandbox' | 'production';
   /** Default https://api.moneykit.com. */
   baseUrl?: string;
-  /** undici dispatcher (MockAgent in unit tests). */
+  /** undici dispatcher (MockAgent in unit tests); ignored when `transport` is given. */
   dispatcher?: Dispatcher;
+  /** The gateway's shared transport for this provider (pool, deadline, breaker, metrics). */
+  transport?: ProviderTransport;
   timeouts?: Partial<HttpTimeouts>;
   retry?: Partial<RetryPolicy>;
   maxConcurrency?: number;
@@ -181,6 +183,7 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
     provider: 'MONEYKIT',
     baseUrl: settings.baseUrl ?? MONEYKIT_DEFAULT_BASE_URL,
     ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
+    ...(settings.transport ? { transport: settings.transport } : {}),
     ...(settings.timeouts ? { timeouts: settings.timeouts } : {}),
     ...(settings.retry ? { retry: settings.retry } : {}),
     ...(settings.maxConcurrency !== undefined ? { maxConcurrency: settings.maxConcurrency } : {}),

@@ -13,6 +13,7 @@ import {
   isRetryableStatus,
   parseRetryAfter,
   type HttpTimeouts,
+  type ProviderTransport,
   type RetryPolicy,
 } from '../http.js';
 import { parseProviderJson } from '../json.js';
@@ -52,7 +53,10 @@ export interface PlaidAdapterSettings {
   baseUrl?: string;
   /** Shown in Link; Plaid truncates names over 30 characters to "This Application". */
   clientName?: string;
+  /** undici dispatcher (MockAgent in unit tests); ignored when `transport` is given. */
   dispatcher?: Dispatcher;
+  /** The gateway's shared transport for this provider (pool, deadline, breaker, metrics). */
+  transport?: ProviderTransport;
   timeouts?: Partial<HttpTimeouts>;
   retry?: Partial<RetryPolicy>;
   maxConcurrency?: number;
@@ -81,6 +85,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     provider: 'PLAID',
     baseUrl: settings.baseUrl ?? PLAID_HOSTS[settings.env],
     ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
+    ...(settings.transport ? { transport: settings.transport } : {}),
     ...(settings.timeouts ? { timeouts: settings.timeouts } : {}),
     ...(settings.retry ? { retry: settings.retry } : {}),
     ...(settings.maxConcurrency ? { maxConcurrency: settings.maxConcurrency } : {}),
