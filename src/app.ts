@@ -10,7 +10,7 @@ import type { ProviderName } from './domain/connection.js';
 import { createGateway } from './gateway.js';
 import { createMetrics, observeOperation } from './metrics.js';
 import { createProviderTransport, type ProviderTransport } from './providers/http.js';
-import { setUnknownCodeReporter } from './providers/normalize.js';
+import type { UnknownCodeReporter } from './providers/normalize.js';
 import { createMoneyKitAdapter, MONEYKIT_DEFAULT_BASE_URL } from './providers/moneykit/index.js';
 import { createMoneyKitWebhookVerifier } from './providers/moneykit/webhook.js';
 import { createPlaidAdapter, PLAID_HOSTS } from './providers/plaid/index.js';
@@ -32,9 +32,6 @@ export interface AppOverrides {
 
 /** Wire configuration into a running gateway (without listening). */
 export async function buildApp(config: Readonly<Config>, logger: Logger, overrides: AppOverrides = {}) {
-  setUnknownCodeReporter(({ provider, code, context }) =>
-    logger.warn({ provider, code, context }, 'unmapped provider code: status UNKNOWN (raw code kept)'),
-  );
 
   let store = overrides.store;
   let ownStore = false;
@@ -57,6 +54,10 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     await store.migrate();
   }
 
+  // Provider values without a table row: status UNKNOWN or account type OTHER, raw value kept, logged once.
+  const unknownValueReporter: UnknownCodeReporter = ({ provider, code, context }) =>
+    logger.warn({ provider, code, context }, 'unmapped provider value (raw value kept)');
+
   const metrics = createMetrics();
   // One transport per provider: shared pool (its socket count is the per-provider concurrency
   // bound, as is the service's limiter), timeouts, circuit breaker and metrics hooks.
@@ -76,14 +77,14 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
   if (config.plaid) {
     const p = config.plaid;
     const baseUrl = p.baseUrl ?? undefined;
-    adapters.PLAID = operations('PLAID', createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) }));
-    verifiers.PLAID = createPlaidWebhookVerifier({ baseUrl: baseUrl ?? PLAID_HOSTS[p.env], clientId: p.clientId, secret: p.secret });
+    adapters.PLAID = operations('PLAID', createPlaidAdapter({ clientId: p.clientId, secret: p.secret, env: p.env, unknownValueReporter, ...providerHttp('PLAID'), ...(baseUrl ? { baseUrl } : {}) }));
+    verifiers.PLAID = createPlaidWebhookVerifier({ baseUrl: baseUrl ?? PLAID_HOSTS[p.env], clientId: p.clientId, secret: p.secret, unknownValueReporter });
   }
   if (config.moneykit) {
     const m = config.moneykit;
     const baseUrl = m.baseUrl ?? MONEYKIT_DEFAULT_BASE_URL;
-    adapters.MONEYKIT = operations('MONEYKIT', createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, ...providerHttp('MONEYKIT') }));
-    verifiers.MONEYKIT = createMoneyKitWebhookVerifier({ baseUrl, clientId: m.clientId });
+    adapters.MONEYKIT = operations('MONEYKIT', createMoneyKitAdapter({ clientId: m.clientId, clientSecret: m.clientSecret, env: m.env, baseUrl, unknownValueReporter, ...providerHttp('MONEYKIT') }));
+    verifiers.MONEYKIT = createMoneyKitWebhookVerifier({ baseUrl, clientId: m.clientId, unknownValueReporter });
   }
 
   // With REDIS_URL (and no explicit target) changes travel through Redis so every instance's

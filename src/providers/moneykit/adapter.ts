@@ -204,7 +204,7 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
   const unknownValue = onceReporter(settings.unknownValueReporter);
 
   async function normalize(link: MoneyKitLink): Promise<ProviderConnectionState> {
-    return normalizeLink(link, await institutions.get(link.institution_id));
+    return normalizeLink(link, await institutions.get(link.institution_id), unknownValue);
   }
 
   function linkTokenInfo(mode: LinkTokenInfo['mode'], token: string): LinkTokenInfo {

@@ -5,6 +5,7 @@ import type {
   ProviderConnectionState,
 } from '../../domain/connection.js';
 import { lookupStatus } from '../normalize.js';
+import type { UnknownValueSink } from '../unknown-values.js';
 import type { MoneyKitInstitution, MoneyKitLink } from './schemas.js';
 
 /**
@@ -145,11 +146,11 @@ function has<T extends object>(table: T, key: string): key is Extract<keyof T, s
 }
 
 /** The one ConnectionStatus for a link's state and error code. */
-export function linkStatus(state: string, errorCode: string | null | undefined): ConnectionStatus {
-  if (!has(STATE_STATUS, state)) return lookupStatus('MONEYKIT', {}, state, 'link.state');
+export function linkStatus(state: string, errorCode: string | null | undefined, report: UnknownValueSink): ConnectionStatus {
+  if (!has(STATE_STATUS, state)) return lookupStatus('MONEYKIT', {}, state, 'link.state', report);
   const byState = STATE_STATUS[state];
   if (byState !== 'BY_ERROR_CODE') return byState;
-  return lookupStatus('MONEYKIT', ERROR_STATUS, errorCode ?? state, 'link.error_code');
+  return lookupStatus('MONEYKIT', ERROR_STATUS, errorCode ?? state, 'link.error_code', report);
 }
 
 /** Connection.error for a link: set for `error` and unknown states, raw code kept. */
@@ -193,9 +194,9 @@ function linkInstitution(link: MoneyKitLink, institution: MoneyKitInstitution | 
 }
 
 /** A MoneyKit link as the normalized ProviderConnectionState. */
-export function normalizeLink(link: MoneyKitLink, institution: MoneyKitInstitution | null): ProviderConnectionState {
+export function normalizeLink(link: MoneyKitLink, institution: MoneyKitInstitution | null, report: UnknownValueSink): ProviderConnectionState {
   return {
-    status: linkStatus(link.state, link.error_code),
+    status: linkStatus(link.state, link.error_code, report),
     error: linkError(link.state, link.error_code),
     institution: linkInstitution(link, institution),
     products: Object.entries(link.products ?? {})

@@ -16,12 +16,16 @@ import {
 import type { WebhookEffect } from '../../domain/webhook.js';
 import { WebhookVerificationError, type VerifiedWebhook } from '../webhook.js';
 import { KeyFetchBudget, NegativeCache, sharedInflight, UNKNOWN_SENDER } from '../webhook-keys.js';
+import type { UnknownCodeReporter } from '../normalize.js';
+import { onceReporter, type UnknownValueSink } from '../unknown-values.js';
 import { linkError, linkStatus, parseMoneyKitTimestamp } from './status.js';
 
 export interface MoneyKitWebhookVerifierOptions {
   baseUrl: string;
   clientId: string;
   dispatcher?: Dispatcher;
+  /** Receives provider values this version cannot map (each once). */
+  unknownValueReporter?: UnknownCodeReporter;
   /** Milliseconds since the epoch (Date.now). */
   now?: () => number;
   maxAgeSeconds?: number;
@@ -170,30 +174,31 @@ const moneyKitWebhookSchema = z.looseObject({
 type MoneyKitWebhookBody = z.infer<typeof moneyKitWebhookSchema>;
 
 /** webhook_event -> how its effect is derived; events not listed (product refreshes, transactions) are recorded only. */
-const MONEYKIT_EVENT_EFFECT: Partial<Record<string, (b: MoneyKitWebhookBody) => WebhookEffect>> = {
-  'link.state_changed': (b) => {
+const MONEYKIT_EVENT_EFFECT: Partial<Record<string, (b: MoneyKitWebhookBody, report: UnknownValueSink) => WebhookEffect>> = {
+  'link.state_changed': (b, report) => {
     if (!b.state) return { kind: 'none' };
     const error = linkError(b.state, b.error);
     return {
       kind: 'state',
-      status: linkStatus(b.state, b.error),
+      status: linkStatus(b.state, b.error, report),
       // MoneyKit's own developer text wins over our canned one when it sent some.
       error: error && b.error_message ? { ...error, message: b.error_message } : error,
     };
   },
 };
 
-export function moneyKitWebhookEffect(body: MoneyKitWebhookBody): WebhookEffect {
+export function moneyKitWebhookEffect(body: MoneyKitWebhookBody, report: UnknownValueSink): WebhookEffect {
   const rule = Object.prototype.hasOwnProperty.call(MONEYKIT_EVENT_EFFECT, body.webhook_event)
     ? MONEYKIT_EVENT_EFFECT[body.webhook_event]
     : undefined;
-  return rule ? rule(body) : { kind: 'none' };
+  return rule ? rule(body, report) : { kind: 'none' };
 }
 
 const MONEYKIT: ProviderName = 'MONEYKIT';
 
 export function createMoneyKitWebhookVerifier(opts: MoneyKitWebhookVerifierOptions): ClosableWebhookVerifier {
   const now = opts.now ?? Date.now;
+  const unknownValue = onceReporter(opts.unknownValueReporter);
   const http = createKeyFetchClient(MONEYKIT, opts.baseUrl, opts.dispatcher);
   const keys = new JwksStore(
     http,
@@ -228,7 +233,7 @@ export function createMoneyKitWebhookVerifier(opts: MoneyKitWebhookVerifierOptio
         dedupeKey: body.data.webhook_idempotency_key ?? null,
         // Naive timestamps are UTC (parseMoneyKitTimestamp); the signature's iat when absent or unreadable.
         occurredAt: parseMoneyKitTimestamp(body.data.webhook_timestamp) ?? new Date(iat * 1000),
-        effect: moneyKitWebhookEffect(body.data),
+        effect: moneyKitWebhookEffect(body.data, unknownValue),
         payload,
       };
     },

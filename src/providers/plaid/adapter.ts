@@ -226,7 +226,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
       ? { id: known.id, name: known.name, logoUrl: known.logoUrl, primaryColor: known.primaryColor }
       : fallbackInstitution;
     return {
-      status: plaidItemStatus(item.error),
+      status: plaidItemStatus(item.error, unknownValue),
       error: item.error ? plaidErrorInfo(item.error) : null,
       institution,
       products: item.products ?? item.billed_products ?? [],
@@ -243,7 +243,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
       const gone = e instanceof ProviderCallError && e.providerCode !== null && PLAID_GONE_CODES.has(e.providerCode);
       if (!gone) throw e;
       return {
-        status: plaidErrorStatus(e.providerCode!, e.providerType),
+        status: plaidErrorStatus(e.providerCode!, e.providerType, unknownValue),
         error: { providerCode: e.providerCode!, providerType: e.providerType, message: e.message, displayMessage: null },
         institution: null,
         products: [],

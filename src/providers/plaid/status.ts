@@ -1,5 +1,6 @@
 import type { ConnectionErrorInfo, ConnectionStatus } from '../../domain/connection.js';
 import { lookupStatus } from '../normalize.js';
+import type { UnknownValueSink } from '../unknown-values.js';
 
 /**
  * Plaid item error -> ConnectionStatus. Plaid's error_code list is open (new codes arrive without
@@ -87,17 +88,17 @@ export const PLAID_PENDING_DISCONNECT_DAYS = 7;
 export const PLAID_PENDING_EXPIRATION_DAYS = 7;
 
 /** Plaid error -> status: the code row, then the error_type row, then UNKNOWN (reported once per code). */
-export function plaidErrorStatus(errorCode: string, errorType: string | null): ConnectionStatus {
+export function plaidErrorStatus(errorCode: string, errorType: string | null, report: UnknownValueSink): ConnectionStatus {
   const byCode: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_CODE_STATUS;
   const byType: Partial<Record<string, ConnectionStatus>> = PLAID_ERROR_TYPE_STATUS;
   if (Object.prototype.hasOwnProperty.call(byCode, errorCode)) return byCode[errorCode]!;
   if (errorType !== null && Object.prototype.hasOwnProperty.call(byType, errorType)) return byType[errorType]!;
-  return lookupStatus('PLAID', {}, errorCode, `item error ${errorType ?? 'unknown type'}`);
+  return lookupStatus('PLAID', {}, errorCode, `item error ${errorType ?? 'unknown type'}`, report);
 }
 
 /** Plaid item error -> the normalized item status (healthy when there is none). */
-export function plaidItemStatus(error: { error_type: string; error_code: string } | null | undefined): ConnectionStatus {
-  return error ? plaidErrorStatus(error.error_code, error.error_type) : 'CONNECTED';
+export function plaidItemStatus(error: { error_type: string; error_code: string } | null | undefined, report: UnknownValueSink): ConnectionStatus {
+  return error ? plaidErrorStatus(error.error_code, error.error_type, report) : 'CONNECTED';
 }
 
 /** A Plaid error object (API answer or webhook) as the raw error kept beside the status. */

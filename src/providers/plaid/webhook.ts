@@ -16,6 +16,8 @@ import {
 import type { WebhookEffect } from '../../domain/webhook.js';
 import { WebhookVerificationError, type VerifiedWebhook } from '../webhook.js';
 import { KeyFetchBudget, NegativeCache, sharedInflight, UNKNOWN_SENDER } from '../webhook-keys.js';
+import type { UnknownCodeReporter } from '../normalize.js';
+import { onceReporter, type UnknownValueSink } from '../unknown-values.js';
 import { plaidErrorSchema, type PlaidErrorBody } from './schemas.js';
 import {
   plaidErrorInfo,
@@ -30,6 +32,8 @@ export interface PlaidWebhookVerifierOptions {
   clientId: string;
   secret: string;
   dispatcher?: Dispatcher;
+  /** Receives provider values this version cannot map (each once). */
+  unknownValueReporter?: UnknownCodeReporter;
   /** Milliseconds since the epoch (Date.now). */
   now?: () => number;
   maxAgeSeconds?: number;
@@ -243,10 +247,10 @@ const PLAID_EXPIRY_SOURCE: Partial<Record<string, { field: 'consent_expiration_t
   PENDING_DISCONNECT: { field: 'disconnect_time', fallbackDays: PLAID_PENDING_DISCONNECT_DAYS },
 };
 
-function plaidErrorEffect(raw: unknown): WebhookEffect | null {
+function plaidErrorEffect(raw: unknown, report: UnknownValueSink): WebhookEffect | null {
   const e = plaidErrorSchema.safeParse(raw);
   if (!e.success) return null;
-  return { kind: 'state', status: plaidItemStatus(e.data), error: plaidErrorInfo(e.data) };
+  return { kind: 'state', status: plaidItemStatus(e.data, report), error: plaidErrorInfo(e.data) };
 }
 
 function validDate(s: string | null | undefined): Date | null {
@@ -256,7 +260,7 @@ function validDate(s: string | null | undefined): Date | null {
 }
 
 /** What an ITEM webhook does to a connection, from PLAID_ITEM_WEBHOOK_EFFECT. */
-export function plaidWebhookEffect(body: PlaidWebhookBody, occurredAt: Date): WebhookEffect {
+export function plaidWebhookEffect(body: PlaidWebhookBody, occurredAt: Date, report: UnknownValueSink): WebhookEffect {
   if (body.webhook_type !== 'ITEM') return { kind: 'none' };
   const code = body.webhook_code;
   const rule = Object.prototype.hasOwnProperty.call(PLAID_ITEM_WEBHOOK_EFFECT, code)
@@ -266,10 +270,10 @@ export function plaidWebhookEffect(body: PlaidWebhookBody, occurredAt: Date): We
     case 'error': {
       const raw = body.error ?? PLAID_IMPLIED_ERROR[code];
       // An ERROR without a readable error object cannot say which status: recorded only.
-      return plaidErrorEffect(raw) ?? { kind: 'none' };
+      return plaidErrorEffect(raw, report) ?? { kind: 'none' };
     }
     case 'error_if_present':
-      return body.error == null ? { kind: 'none' } : (plaidErrorEffect(body.error) ?? { kind: 'none' });
+      return body.error == null ? { kind: 'none' } : (plaidErrorEffect(body.error, report) ?? { kind: 'none' });
     case 'expiring': {
       const src = PLAID_EXPIRY_SOURCE[code];
       const stated = src ? validDate(body[src.field]) : null;
@@ -288,6 +292,7 @@ const PLAID: ProviderName = 'PLAID';
 
 export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): ClosableWebhookVerifier {
   const now = opts.now ?? Date.now;
+  const unknownValue = onceReporter(opts.unknownValueReporter);
   const http = createKeyFetchClient(PLAID, opts.baseUrl, opts.dispatcher);
   const keys = new PlaidKeyStore(
     http,
@@ -323,7 +328,7 @@ export function createPlaidWebhookVerifier(opts: PlaidWebhookVerifierOptions): C
         // is still applied.
         dedupeKey: `sig:${signingId}`,
         occurredAt,
-        effect: plaidWebhookEffect(body.data, occurredAt),
+        effect: plaidWebhookEffect(body.data, occurredAt, unknownValue),
         payload,
       };
     },

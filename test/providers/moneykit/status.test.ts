@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONNECTION_STATUSES } from '../../../src/domain/connection.js';
 import {
   ERROR_STATUS,
@@ -14,9 +14,13 @@ import {
   parseMoneyKitTimestamp,
 } from '../../../src/providers/moneykit/index.js';
 import { linkSchema } from '../../../src/providers/moneykit/schemas.js';
-import { setUnknownCodeReporter } from '../../../src/providers/normalize.js';
+import { onceReporter } from '../../../src/providers/unknown-values.js';
 import { link } from './fake-moneykit.js';
 import { specPath } from '../../helpers/specs.js';
+
+/** Unmapped values reach the sink the adapter or verifier is given (once per value). */
+const warned: string[] = [];
+const report = onceReporter((i) => warned.push(`${i.provider}:${i.context}:${i.code}`));
 
 const SPEC = specPath('moneykit/moneykit-openapi.reconstructed.json');
 const spec = JSON.parse(readFileSync(SPEC, 'utf8')) as { components: { schemas: Record<string, { enum?: string[] }> } };
@@ -86,7 +90,7 @@ describe('contract section 3 rows (MoneyKit)', () => {
   });
 
   it.each(rows)('%s + %s -> %s', (state, code, status) => {
-    expect(linkStatus(state, code)).toBe(status);
+    expect(linkStatus(state, code, report)).toBe(status);
     const err = linkError(state, code);
     if (state === 'error') {
       expect(err).toMatchObject({ providerCode: code, providerType: null });
@@ -97,31 +101,28 @@ describe('contract section 3 rows (MoneyKit)', () => {
   });
 
   describe('anything else -> UNKNOWN, raw code kept, warned once', () => {
-    const warned: string[] = [];
-    setUnknownCodeReporter((i) => warned.push(`${i.provider}:${i.context}:${i.code}`));
-    afterAll(() => setUnknownCodeReporter(() => {}));
 
     it('unknown error code', () => {
-      expect(linkStatus('error', 'brand_new_error')).toBe('UNKNOWN');
-      expect(linkStatus('error', 'brand_new_error')).toBe('UNKNOWN');
+      expect(linkStatus('error', 'brand_new_error', report)).toBe('UNKNOWN');
+      expect(linkStatus('error', 'brand_new_error', report)).toBe('UNKNOWN');
       expect(linkError('error', 'brand_new_error')).toMatchObject({ providerCode: 'brand_new_error', displayMessage: null });
       expect(warned.filter((w) => w === 'MONEYKIT:link.error_code:brand_new_error')).toHaveLength(1);
     });
 
     it('unknown state', () => {
-      expect(linkStatus('paused', null)).toBe('UNKNOWN');
+      expect(linkStatus('paused', null, report)).toBe('UNKNOWN');
       expect(linkError('paused', null)).toMatchObject({ providerCode: 'paused' });
       expect(warned).toContain('MONEYKIT:link.state:paused');
     });
 
     it('error state without an error code', () => {
-      expect(linkStatus('error', null)).toBe('UNKNOWN');
+      expect(linkStatus('error', null, report)).toBe('UNKNOWN');
       expect(linkError('error', null)?.providerCode).toBe('error');
     });
 
     it('an unknown value never fails parsing', () => {
       const parsed = linkSchema.parse(link({ state: 'error', error_code: 'from_the_future', provider: 'newagg' }));
-      expect(normalizeLink(parsed, null).status).toBe('UNKNOWN');
+      expect(normalizeLink(parsed, null, report).status).toBe('UNKNOWN');
     });
   });
 });
@@ -132,7 +133,7 @@ describe('normalizeLink', () => {
       institution_id: 'chase',
       name: 'Chase',
       color: '#117ACA',
-    });
+    }, report);
     expect(state).toEqual({
       status: 'LOGIN_REQUIRED',
       error: {
@@ -150,7 +151,7 @@ describe('normalizeLink', () => {
   });
 
   it('falls back to the link institution fields without institution details', () => {
-    const state = normalizeLink(linkSchema.parse(link({ institution_avatar: '' })), null);
+    const state = normalizeLink(linkSchema.parse(link({ institution_avatar: '' })), null, report);
     expect(state.institution).toEqual({ id: 'chase', name: 'Chase (link)', logoUrl: null, primaryColor: null });
   });
 

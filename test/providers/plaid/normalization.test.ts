@@ -4,11 +4,15 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTION_STATUSES, type ConnectionStatus } from '../../../src/domain/connection.js';
 import { startPlaidEmulator, type PlaidEmulator } from '../../../src/emulators/plaid/server.js';
-import { setUnknownCodeReporter, type UnknownCodeReporter } from '../../../src/providers/normalize.js';
+import type { UnknownCodeReporter } from '../../../src/providers/normalize.js';
+import { onceReporter } from '../../../src/providers/unknown-values.js';
 import { createPlaidAdapter, plaidItemStatus, type PlaidAdapter } from '../../../src/providers/plaid/index.js';
 import { PLAID_ERROR_CODE_STATUS, PLAID_ERROR_TYPE_STATUS } from '../../../src/providers/plaid/status.js';
 import type { ConnectionRef } from '../../../src/providers/provider.js';
 import { specPath } from '../../helpers/specs.js';
+
+/** The table tests look at statuses; unmapped-value reports are tested below. */
+const ignoreUnknown = () => {};
 
 const REFERENCE = readFileSync(specPath('plaid/REFERENCE.md'), 'utf8');
 
@@ -49,7 +53,7 @@ describe('Plaid error code tables', () => {
       const row = byCode[code];
       const exempt = COVERED_BY_TYPE_ROW.some((e) => e.code === code && e.errorType === errorType);
       if (!row && !(exempt && byType[errorType])) unmapped.push(code);
-      const status = plaidItemStatus({ error_type: errorType, error_code: code });
+      const status = plaidItemStatus({ error_type: errorType, error_code: code }, ignoreUnknown);
       expect(CONNECTION_STATUSES).toContain(status);
       expect(status, code).not.toBe('UNKNOWN');
       expect(status, code).toBe(row ?? byType[errorType]);
@@ -124,7 +128,7 @@ describe('every Plaid item/institution/API code against the hand-written expecta
   });
 
   it.each(Object.entries(EXPECTED))('%s -> %j', (code, [errorType, status]) => {
-    expect(plaidItemStatus({ error_type: errorType, error_code: code })).toBe(status);
+    expect(plaidItemStatus({ error_type: errorType, error_code: code }, ignoreUnknown)).toBe(status);
   });
 });
 
@@ -154,12 +158,12 @@ describe('contract section 3 rows (Plaid)', () => {
     ['ITEM_ERROR', 'ITEM_NOT_FOUND', 'DISCONNECTED'],
   ];
   it.each(rows)('%s %s -> %s', (errorType, code, status) => {
-    expect(plaidItemStatus({ error_type: errorType, error_code: code })).toBe(status);
+    expect(plaidItemStatus({ error_type: errorType, error_code: code }, ignoreUnknown)).toBe(status);
   });
 
   it('an item with error: null is CONNECTED', () => {
-    expect(plaidItemStatus(null)).toBe('CONNECTED');
-    expect(plaidItemStatus(undefined)).toBe('CONNECTED');
+    expect(plaidItemStatus(null, ignoreUnknown)).toBe('CONNECTED');
+    expect(plaidItemStatus(undefined, ignoreUnknown)).toBe('CONNECTED');
   });
 });
 
@@ -168,23 +172,22 @@ describe('unknown Plaid codes, read through the adapter from the emulator', () =
   let adapter: PlaidAdapter;
   let ref: ConnectionRef;
   const warnings: Array<Parameters<UnknownCodeReporter>[0]> = [];
+  const report = onceReporter((w) => warnings.push(w));
 
   beforeAll(async () => {
     emu = await startPlaidEmulator({ clientId: 'norm-client', secret: 'norm-secret-91ab' });
-    adapter = createPlaidAdapter({ clientId: 'norm-client', secret: 'norm-secret-91ab', env: 'sandbox', baseUrl: emu.url, retry: { retries: 0 } });
+    adapter = createPlaidAdapter({ clientId: 'norm-client', secret: 'norm-secret-91ab', env: 'sandbox', baseUrl: emu.url, retry: { retries: 0 }, unknownValueReporter: (w) => warnings.push(w) });
     const lt = await adapter.createLinkToken({
       userId: 'user-n1', products: ['transactions'], redirectUri: null, androidPackageName: null,
       language: 'en', countryCodes: ['US'], webhookUrl: 'https://gw.example/webhooks/plaid',
     });
     const ex = await adapter.exchangePublicToken({ publicToken: emu.completeLink(lt.token).public_token, userId: 'user-n1' });
     ref = { providerConnectionId: ex.providerConnectionId, credential: ex.credential };
-    setUnknownCodeReporter((w) => warnings.push(w));
   });
   afterEach(() => {
     warnings.length = 0;
   });
   afterAll(async () => {
-    setUnknownCodeReporter(() => {});
     await adapter?.close();
     await emu?.close();
   });
@@ -202,12 +205,12 @@ describe('unknown Plaid codes, read through the adapter from the emulator', () =
     }
     expect(warnings).toEqual([{ provider: 'PLAID', code, context: expect.stringContaining('ITEM_ERROR') }]);
     // A second unknown code is a new warning.
-    expect(plaidItemStatus({ error_type: 'ITEM_ERROR', error_code: 'ITEM_BRAND_NEW_CODE_B2' })).toBe('UNKNOWN');
+    expect(plaidItemStatus({ error_type: 'ITEM_ERROR', error_code: 'ITEM_BRAND_NEW_CODE_B2' }, report)).toBe('UNKNOWN');
     expect(warnings.map((w) => w.code)).toEqual([code, 'ITEM_BRAND_NEW_CODE_B2']);
   });
 
   it('an unknown error_type is UNKNOWN too', () => {
-    expect(plaidItemStatus({ error_type: 'SOME_NEW_TYPE', error_code: 'WHATEVER_C3' })).toBe('UNKNOWN');
+    expect(plaidItemStatus({ error_type: 'SOME_NEW_TYPE', error_code: 'WHATEVER_C3' }, report)).toBe('UNKNOWN');
     expect(warnings.map((w) => w.code)).toEqual(['WHATEVER_C3']);
   });
 
