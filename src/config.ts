@@ -59,6 +59,7 @@ const envSchema = z.object({
   CIRCUIT_OPEN_MS: intIn(10, 3_600_000, 10_000),
   METRICS_TOKEN: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
+  CONSOLE_ENABLED: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
 });
 
 export interface PlaidConfig {
@@ -107,6 +108,8 @@ export interface Config {
   };
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | null;
+  /** The operator console at /console (default: on except in production). */
+  console: boolean;
   /** How long SIGTERM waits for in-flight requests before closing their sockets. */
   shutdownTimeoutMs: number;
 }
@@ -179,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     metricsToken: e.METRICS_TOKEN ?? null,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    console: e.CONSOLE_ENABLED ? e.CONSOLE_ENABLED === 'true' : !production,
   });
 }
 

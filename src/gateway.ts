@@ -31,6 +31,8 @@ export interface GatewayDeps {
   providers: ProviderName[];
   /** Extra readiness checks (Redis, ...). */
   readyChecks?: Record<string, () => Promise<void>>;
+  /** The console's assets and the demo-mode widget completion (console-route.ts). */
+  browserRoutes?: (request: Request, url: URL) => Promise<Response | null>;
 }
 
 /** Per-request state carried on Yoga's server context from the first hook to the last. */
@@ -114,6 +116,8 @@ export function createGateway(deps: GatewayDeps) {
         }
         return endResponse(new Response(metrics.render(), { headers: { 'content-type': METRICS_CONTENT_TYPE } }));
       }
+      const browser = await deps.browserRoutes?.(request, url);
+      if (browser) return endResponse(browser);
       if (path === '/health' && request.method === 'GET') {
         endResponse(json(200, { status: 'ok' }));
       } else if (path === '/ready' && request.method === 'GET') {
