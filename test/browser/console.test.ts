@@ -30,6 +30,7 @@ describe.skipIf(!hasBrowser)('console and React kit in Chromium (demo mode)', ()
   let base: string;
   let demoToken: string;
   let secret: string;
+  let plaidEmulator: string;
   let context: BrowserContext;
   let kitPage: Page;
   let consolePage: Page;
@@ -48,6 +49,9 @@ describe.skipIf(!hasBrowser)('console and React kit in Chromium (demo mode)', ()
       providerConnectionId: string;
       status: string;
     }[];
+  /** How many times the gateway called this Plaid API path (the emulator records every request). */
+  const plaidCalls = async (path: string) =>
+    ((await (await fetch(`${plaidEmulator}/emulator/requests`)).json()) as { requests: { path: string }[] }).requests.filter((r) => r.path === path).length;
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   const signIn = async (page: Page, path: string, token: string) => {
     await page.goto(base + path);
@@ -77,9 +81,11 @@ describe.skipIf(!hasBrowser)('console and React kit in Chromium (demo mode)', ()
       const check = () => {
         const url = /GraphiQL: (http:\/\/\S+)\/graphql/.exec(out);
         const token = /Demo token: (\S+)/.exec(out);
-        if (url && token) {
+        const plaid = /"plaid":"(http:\/\/[^"]+)"/.exec(out);
+        if (url && token && plaid) {
           base = url[1]!;
           demoToken = token[1]!;
+          plaidEmulator = plaid[1]!;
           resolve();
         }
       };
@@ -154,11 +160,14 @@ describe.skipIf(!hasBrowser)('console and React kit in Chromium (demo mode)', ()
     const before = await myConnections();
     const plaid = before.find((c) => c.provider === 'PLAID')!;
     await statusIn(kitPage, plaid.providerConnectionId, 'LOGIN_REQUIRED').waitFor(WAIT);
+    const exchanges = await plaidCalls('/item/public_token/exchange');
+    expect(exchanges).toBe(1);
     await kitPage.locator(`[data-connection="${plaid.providerConnectionId}"]`).getByRole('button', { name: 'Repair (update mode)' }).click();
     await statusIn(consolePage, plaid.providerConnectionId, 'CONNECTED').waitFor(WAIT);
     await statusIn(kitPage, plaid.providerConnectionId, 'CONNECTED').waitFor(WAIT);
     const after = await myConnections();
     expect(after.map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+    expect(await plaidCalls('/item/public_token/exchange')).toBe(exchanges);
     expect(after.every((c) => c.status === 'CONNECTED')).toBe(true);
     await shot(kitPage, '4-kit-repaired');
     await shot(consolePage, '5-console-repaired');
