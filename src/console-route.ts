@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AuthError, type Authenticator } from './auth/auth.js';
@@ -14,8 +15,18 @@ export const CONSOLE_PATH = '/console';
 /** Demo mode only: finishes a link or update-mode session in the emulator, as the real widget would. */
 export const DEMO_COMPLETE_PATH = '/demo/link/complete';
 
-/** `npm run build:console` writes here (console/dist at the repository root, beside src/ and dist/). */
-export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../console/dist/', import.meta.url));
+/**
+ * `npm run build:console` writes console/dist at the package root: the nearest folder above this
+ * module with a package.json (this file runs from src/ under tsx and from dist/src/ when compiled).
+ */
+export const DEFAULT_CONSOLE_DIR = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'console', 'dist');
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return dirname(from);
+  }
+}
 
 // No inline script or style, nothing from another origin: the console talks to this gateway only.
 const CONSOLE_CSP = [
