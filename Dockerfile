@@ -1,13 +1,17 @@
 # Production image: compiled JavaScript, run by node directly as a non-root user.
 # Build: docker build -t aggregator-gateway .   (see README "Running in production")
 
-# --- build: all dependencies, compile src/ to dist/ ---
+# --- build: all dependencies, compile src/ to dist/ and the console to console/dist/ ---
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm workspaces: the kit's manifest must be there for `npm ci`.
+COPY packages/react/package.json ./packages/react/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY packages ./packages
+COPY console ./console
 RUN npm run build
 
 # --- runtime: production dependencies and the compiled output only ---
@@ -18,8 +22,11 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/react/package.json ./packages/react/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The operator console's static assets (served only with CONSOLE_ENABLED=true in production).
+COPY --from=build /app/console/dist ./console/dist
 # The embedded database (used only without DATABASE_URL) lives in a volume owned by the runtime user.
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/auth.js';
+import { createBrowserRoutes, DEFAULT_CONSOLE_DIR } from './console-route.js';
 import type { Config } from './config.js';
 import { createConnectionEvents, type EventTarget } from './connections/events.js';
 import { createConnectionService } from './connections/service.js';
@@ -28,6 +29,8 @@ export interface AppOverrides {
   eventTarget?: EventTarget;
   /** Redis pub/sub channel prefix (default aggregator-gateway:); tests use one per run. */
   redisChannelPrefix?: string;
+  /** Serve the console from this folder instead of console/dist (tests build it elsewhere). */
+  consoleDir?: string;
 }
 
 /** Wire configuration into a running gateway (without listening). */
@@ -128,6 +131,13 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     suggestions: config.suggestions,
     corsOrigins: config.corsOrigins,
     rateLimit: config.rateLimit,
+    browserRoutes: createBrowserRoutes({
+      consoleDir: config.console ? (overrides.consoleDir ?? DEFAULT_CONSOLE_DIR) : null,
+      // Demo mode runs against the emulators, whose widget-completion calls stand in for the real widgets.
+      demoEmulators: config.demoMode && config.plaid?.baseUrl && config.moneykit?.baseUrl ? { PLAID: config.plaid.baseUrl, MONEYKIT: config.moneykit.baseUrl } : null,
+      demoMode: config.demoMode,
+      authenticator,
+    }),
   });
 
   return {

@@ -83,6 +83,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: intIn(0, 1_000_000, 120),
   RATE_LIMIT_BURST: intIn(1, 1_000_000, 300),
   RATE_LIMIT_ADMIN_FACTOR: intIn(1, 10_000, 10),
+  CONSOLE_ENABLED: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
 });
 
 /** `CORS_ORIGINS`: comma-separated `scheme://host[:port]` origins, each exactly as a browser sends it. */
@@ -149,6 +150,8 @@ export interface Config {
   metricsToken: string | null;
   /** A reverse proxy of ours sets X-Forwarded-For: a webhook sender is the address it appended. */
   trustProxy: boolean;
+  /** The operator console at /console (default: on except in production). */
+  console: boolean;
   /** How long SIGTERM waits for in-flight requests before closing their sockets. */
   shutdownTimeoutMs: number;
   /** GraphQL "Did you mean ..." hints: off in production and whenever introspection is off. */
@@ -246,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     suggestions: !production && introspection,
     corsOrigins: e.CORS_ORIGINS ?? [],
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST, adminFactor: e.RATE_LIMIT_ADMIN_FACTOR },
+    console: e.CONSOLE_ENABLED ? e.CONSOLE_ENABLED === 'true' : !production,
   });
 }
 

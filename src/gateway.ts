@@ -44,6 +44,8 @@ export interface GatewayDeps {
   corsOrigins?: readonly string[];
   /** Per-caller budget for provider-bound mutations; unlimited when absent. */
   rateLimit?: RateLimitSettings;
+  /** The console's assets and the demo-mode widget completion (console-route.ts). */
+  browserRoutes?: (request: Request, url: URL) => Promise<Response | null>;
 }
 
 /** Per-request state carried on Yoga's server context from the first hook to the last. */
@@ -131,6 +133,8 @@ export function createGateway(deps: GatewayDeps) {
         }
         return endResponse(new Response(await metrics.render(), { headers: { 'content-type': METRICS_CONTENT_TYPE } }));
       }
+      const browser = await deps.browserRoutes?.(request, url);
+      if (browser) return endResponse(browser);
       if (path === '/health' && request.method === 'GET') {
         endResponse(json(200, { status: 'ok' }));
       } else if (path === '/ready' && request.method === 'GET') {

@@ -73,5 +73,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       return events.subscribe();
     },
     visibleTo,
+    /** The webhook event log of one connection (already owner-checked by the caller), newest first. */
+    connectionEvents: (r: ConnectionRecord, limit: number) => store.listWebhookEvents({ provider: r.provider, providerConnectionId: r.providerConnectionId, limit }),
   };
 }

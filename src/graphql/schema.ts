@@ -2,6 +2,7 @@ import { builder } from './builder.js';
 import './types/enums.js';
 import './types/errors.js';
 import './types/connection.js';
+import './types/connection-events.js';
 import './types/mutations.js';
 import './types/subscription.js';
 
