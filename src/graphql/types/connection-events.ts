@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { ConnectionStatus } from '../../domain/connection.js';
 import type { WebhookEventRecord } from '../../store/store.js';
-import { webhookEffectSchema, type WebhookEffect } from '../../webhooks/types.js';
+import { webhookEffectSchema, type WebhookEffect } from '../../domain/webhook.js';
 import { builder } from '../builder.js';
 import { ConnectionRef } from './connection.js';
 import { ConnectionStatusEnum } from './enums.js';
