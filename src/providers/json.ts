@@ -30,3 +30,12 @@ export const textDecimal: z.ZodType<Decimal> = z.union([z.string(), z.custom<unk
     return z.NEVER;
   }
 });
+
+/** Plain JSON text as a value, or undefined when it is not JSON (callers' zod schemas then refuse it). */
+export function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,3 +1,4 @@
+import { parseJsonOrUndefined } from '../json.js';
 import { ProviderCallError } from '../errors.js';
 import type { ProviderHttpClient } from '../http.js';
 import { errorFromResponse, garbageError, type Redact } from './errors.js';
@@ -68,12 +69,8 @@ export function createTokenSource(o: TokenSourceOptions): MoneyKitTokenSource {
       });
     }
     if (res.status < 200 || res.status >= 300) throw errorFromResponse('auth.token', res, o.redact, o.now());
-    let json: unknown;
-    try {
-      json = JSON.parse(res.text);
-    } catch {
-      throw garbageError('auth.token', res, 'not JSON', true);
-    }
+    const json = parseJsonOrUndefined(res.text);
+    if (json === undefined) throw garbageError('auth.token', res, 'not JSON', true);
     const parsed = accessTokenSchema.safeParse(json);
     if (!parsed.success) {
       throw garbageError('auth.token', res, parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', '), true);

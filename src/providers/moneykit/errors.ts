@@ -1,3 +1,4 @@
+import { parseJsonOrUndefined } from '../json.js';
 import { ProviderCallError, type ProviderFailureKind } from '../errors.js';
 import { headerValue, parseRetryAfter, type HttpResponse } from '../http.js';
 import { errorBodySchema, type MoneyKitErrorBody } from './schemas.js';
@@ -75,13 +76,7 @@ export function createRedactor(secrets: () => Iterable<string | null | undefined
 
 /** Parses an error body; null when it is not a JSON object of the documented shape. */
 export function parseErrorBody(text: string): MoneyKitErrorBody | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const parsed = errorBodySchema.safeParse(json);
+  const parsed = errorBodySchema.safeParse(parseJsonOrUndefined(text));
   return parsed.success ? parsed.data : null;
 }
 

@@ -1,3 +1,4 @@
+import { parseJsonOrUndefined } from '../json.js';
 import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
@@ -135,13 +136,7 @@ class JwksStore {
     if (res.status !== 200) {
       throw new WebhookVerificationError('key_fetch_failed', `MoneyKit ${JWKS_PATH} answered ${res.status}`);
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(res.text);
-    } catch {
-      json = undefined;
-    }
-    const set = jwksSchema.safeParse(json);
+    const set = jwksSchema.safeParse(parseJsonOrUndefined(res.text));
     if (!set.success) throw new WebhookVerificationError('key_fetch_failed', 'MoneyKit JWKS is not a key set');
     const next = new Map<string, VerificationKey>();
     for (const raw of set.data.keys) {

@@ -1,3 +1,4 @@
+import { parseJsonOrUndefined } from '../json.js';
 import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
@@ -183,7 +184,7 @@ class PlaidKeyStore {
       // ProviderCallError messages name method and path only, never credentials.
       throw new WebhookVerificationError('key_fetch_failed', (err as Error).message);
     }
-    const body = safeJson(res.text);
+    const body = parseJsonOrUndefined(res.text);
     if (res.status === 200) {
       const outer = plaidKeyResponseSchema.safeParse(body);
       const jwk = plaidJwkSchema.safeParse(outer.success ? outer.data.key : undefined);
@@ -206,14 +207,6 @@ class PlaidKeyStore {
     if (err.success && err.data.error_code === PLAID_UNKNOWN_KEY_CODE) return { kind: 'unknown' };
     const code = err.success ? ` ${err.data.error_code}` : '';
     throw new WebhookVerificationError('key_fetch_failed', `Plaid ${PLAID_KEY_PATH} answered ${res.status}${code}`);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 
