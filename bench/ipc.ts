@@ -4,8 +4,9 @@ import { z } from 'zod';
 
 /**
  * Request/response over the Node IPC channel between the orchestrator and its child processes.
- * Each child runs under `node --import tsx`, so the load, the gateway and the emulator each own a
- * process (and an event loop) as they would in production.
+ * Each child runs under `node --import tsx` (the gateway as compiled JavaScript, see `compiled`),
+ * so the load, the gateway and the emulator each own a process (and an event loop) as they would
+ * in production.
  */
 
 const Envelope = z.object({ id: z.number().int(), cmd: z.string(), args: z.unknown().optional() });
@@ -17,11 +18,14 @@ export type Handlers = Record<string, (args: any) => unknown>;
 /** Child side: announce `value` once ready, then answer commands until the parent disconnects. */
 export function serveParent(ready: unknown, handlers: Handlers): void {
   if (!process.send) throw new Error('not started with an IPC channel (use bench/run.ts)');
+  // Every child reports its own CPU time (user + system, µs): the orchestrator samples it at the
+  // edges of a measured window, a figure that barely moves with the machine's other load.
+  const all: Handlers = { cpu: () => process.cpuUsage(), ...handlers };
   process.on('message', (raw) => {
     const m = Envelope.safeParse(raw);
     if (!m.success) return;
     const { id, cmd, args } = m.data;
-    const h = handlers[cmd];
+    const h = all[cmd];
     Promise.resolve()
       .then(() => {
         if (!h) throw new Error(`unknown command ${cmd}`);
@@ -70,13 +74,16 @@ export interface SpawnOptions {
   handlers?: Handlers;
   /** Kill the child after this long (the bench must stop by itself). */
   timeoutMs?: number;
+  /** Run this compiled JavaScript file (absolute path) with plain `node`, without the tsx loader. */
+  compiled?: string;
 }
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 
 /** Start bench/<script> in its own node process and wait for its ready message (if it sends one). */
 export function spawnChild(script: string, opts: SpawnOptions = {}, waitReady = true): Promise<Child> {
-  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', benchDir + script, ...(opts.args ?? [])], {
+  const entry = opts.compiled ? [opts.compiled] : ['--import', 'tsx', benchDir + script];
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), ...entry, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, ...opts.env },
   });

@@ -44,6 +44,20 @@ const Scenario = z.discriminatedUnion('kind', [
 ]);
 type Scenario = z.infer<typeof Scenario>;
 
+/** CPU time (user + system, µs) this process spent inside the measured window. */
+export interface Cpu { userUs: number; systemUs: number }
+
+/**
+ * The edges of the measured window: this process notes its own CPU time and asks the orchestrator
+ * to sample the servers it measures (their own `process.cpuUsage()`, over IPC).
+ */
+function windowEdge(phase: 'start' | 'end'): Promise<NodeJS.CpuUsage> {
+  const own = process.cpuUsage();
+  return askParent('window', { phase }).then(() => own);
+}
+
+const cpuBetween = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): Cpu => ({ userUs: b.user - a.user, systemUs: b.system - a.system });
+
 export interface TimedResult {
   requests: number;
   errors: number;
@@ -52,6 +66,8 @@ export interface TimedResult {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** The load process's own CPU over the window (the SDK's client process in the SDK scenario). */
+  cpu: Cpu;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -68,6 +84,8 @@ async function timedLoop(s: z.infer<typeof Timed>, once: (i: number) => Promise<
   let errors = 0;
   let firstError: string | null = null;
   let seq = 0;
+  const at = (t: number, phase: 'start' | 'end') => new Promise<void>((r) => setTimeout(r, t - performance.now())).then(() => windowEdge(phase));
+  const edges = Promise.all([at(measureFrom, 'start'), at(end, 'end')]);
   const worker = async () => {
     for (;;) {
       const t0 = performance.now();
@@ -87,9 +105,10 @@ async function timedLoop(s: z.infer<typeof Timed>, once: (i: number) => Promise<
     }
   };
   await Promise.all(Array.from({ length: s.concurrency }, worker));
+  const [c0, c1] = await edges;
   const sorted = Float64Array.from(latencies).sort();
   const seconds = s.durationMs / 1000;
-  return { requests: latencies.length, errors, firstError, seconds, rps: latencies.length / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+  return { requests: latencies.length, errors, firstError, seconds, rps: latencies.length / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), cpu: cpuBetween(c0, c1) };
 }
 
 async function runHttp(s: Extract<Scenario, { kind: 'http' }>): Promise<TimedResult> {
@@ -134,6 +153,7 @@ async function runWebhooks(s: Extract<Scenario, { kind: 'webhooks' }>) {
   const latencies: number[] = [];
   let next = 0;
   let firstError: string | null = null;
+  const c0 = await windowEdge('start');
   const start = performance.now();
   const worker = async () => {
     while (next < deliveries.length && performance.now() - start < s.maxMs) {
@@ -153,15 +173,17 @@ async function runWebhooks(s: Extract<Scenario, { kind: 'webhooks' }>) {
   };
   await Promise.all(Array.from({ length: s.concurrency }, worker));
   const seconds = (performance.now() - start) / 1000;
+  const c1 = await windowEdge('end');
   await pool.close();
   const sorted = Float64Array.from(latencies).sort();
   const accepted = Object.entries(outcomes).filter(([k]) => !k.startsWith('http_') && k !== 'error').reduce((n, [, v]) => n + v, 0);
-  return { sent: latencies.length + (outcomes.error ?? 0), available: deliveries.length, accepted, outcomes, firstError, seconds, perSecond: accepted / seconds, applied: outcomes.applied ?? 0, appliedPerSecond: (outcomes.applied ?? 0) / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+  return { sent: latencies.length + (outcomes.error ?? 0), available: deliveries.length, accepted, outcomes, firstError, seconds, perSecond: accepted / seconds, applied: outcomes.applied ?? 0, appliedPerSecond: (outcomes.applied ?? 0) / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), cpu: cpuBetween(c0, c1) };
 }
 
 async function runRefresh(s: Extract<Scenario, { kind: 'refresh' }>) {
   const pool = new Pool(s.url, { connections: 1 });
   const runs: { wallMs: number; providerReads: number; nodes: number }[] = [];
+  const c0 = await windowEdge('start');
   for (let i = 0; i < s.runs; i++) {
     await askParent('mark');
     const t0 = performance.now();
@@ -177,8 +199,9 @@ async function runRefresh(s: Extract<Scenario, { kind: 'refresh' }>) {
     const providerReads = z.number().parse(await askParent('reads'));
     runs.push({ wallMs, providerReads, nodes: body.data?.connections?.edges?.length ?? 0 });
   }
+  const c1 = await windowEdge('end');
   await pool.close();
-  return { runs };
+  return { runs, cpu: cpuBetween(c0, c1) };
 }
 
 async function runSse(s: Extract<Scenario, { kind: 'sse' }>) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -36,6 +37,11 @@ const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?
 const DEADLINE_MS = 6 * 60_000;
 /** Extra node flags for the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 const GATEWAY_FLAGS = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/**
+ * The gateway runs as compiled JavaScript (tsconfig.bench.json: dist/bench/gateway-process.js over
+ * dist/src), as `npm start` runs it; BENCH_GATEWAY_RUNTIME=tsx runs the TypeScript through tsx instead.
+ */
+const GATEWAY_RUNTIME = process.env.BENCH_GATEWAY_RUNTIME === 'tsx' ? 'tsx' : 'dist';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const children = new Set<Child>();
@@ -52,20 +58,48 @@ async function start(script: string, opts: Parameters<typeof spawnChild>[1] = {}
   void c.exited.finally(() => children.delete(c)).catch(() => undefined);
   return c;
 }
+const repoDir = join(benchDir, '..');
+function startGateway(env: Record<string, string>, nodeFlags: string[]): Promise<Child> {
+  const compiled = GATEWAY_RUNTIME === 'dist' ? { compiled: join(repoDir, 'dist', 'bench', 'gateway-process.js') } : {};
+  return start('gateway-process.ts', { env, nodeFlags, ...compiled });
+}
+/** Compile the gateway (incremental: a no-op when dist/ is up to date). */
+function buildGateway(): void {
+  if (GATEWAY_RUNTIME !== 'dist') return;
+  execFileSync(process.execPath, [join(repoDir, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(repoDir, 'tsconfig.bench.json')], { stdio: 'inherit' });
+}
 const urlOf = (c: Child) => z.object({ url: z.string() }).parse(c.ready).url;
 
-/** One load-generator process per scenario; its stdout is the result. */
-async function load<T>(scenario: Record<string, unknown>, handlers: Handlers = {}): Promise<T> {
-  const c = await spawnChild('load.ts', { args: [JSON.stringify(scenario)], handlers, timeoutMs: 120_000 }, false);
+interface Cpu { userUs: number; systemUs: number }
+/** What every load result carries: the load process's own CPU and, per measured server, its CPU over the same window. */
+interface Measured { cpu: Cpu; serverCpu: Record<string, Cpu> }
+
+/**
+ * One load-generator process per scenario; its stdout is the result. `measure` names the server
+ * processes whose own CPU time is sampled at the edges of the load's measured window.
+ */
+async function load<T>(scenario: Record<string, unknown>, measure: Record<string, Child> = {}, handlers: Handlers = {}): Promise<T & Measured> {
+  const samples: Record<string, NodeJS.CpuUsage[]> = {};
+  const sample = async () => {
+    await Promise.all(Object.entries(measure).map(async ([name, c]) => (samples[name] ??= []).push(await c.call<NodeJS.CpuUsage>('cpu'))));
+  };
+  const c = await spawnChild('load.ts', { args: [JSON.stringify(scenario)], handlers: { window: sample, ...handlers }, timeoutMs: 120_000 }, false);
   children.add(c);
   try {
-    return JSON.parse(await c.exited) as T;
+    const out = JSON.parse(await c.exited) as T & Measured;
+    out.serverCpu = Object.fromEntries(
+      Object.entries(samples).map(([name, [a, b]]) => [name, { userUs: b!.user - a!.user, systemUs: b!.system - a!.system }]),
+    );
+    return out;
   } finally {
     children.delete(c);
   }
 }
 
-interface Timed { requests: number; errors: number; firstError: string | null; rps: number; p50Ms: number; p99Ms: number }
+interface Timed extends Measured { requests: number; errors: number; firstError: string | null; rps: number; p50Ms: number; p99Ms: number }
+
+/** CPU µs per request (user + system) of one process over the measured window. */
+const perRequest = (c: Cpu | undefined, n: number) => (c && n > 0 ? (c.userUs + c.systemUs) / n : NaN);
 
 // ---- provider-side setup ------------------------------------------------------------------------
 
@@ -187,6 +221,10 @@ function gatewayEnv(emuUrl: string, store: Record<string, string>, extra: Record
     PUBLIC_URL: '',
     LOG_LEVEL: 'silent',
     PROVIDER_CONCURRENCY: String(PROVIDER_CONCURRENCY),
+    // One bench caller sends what many callers would: the per-caller budget (which still runs on
+    // every request) must not turn the measured load into RATE_LIMITED answers.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_BURST: '1000000',
     ...store,
     ...extra,
   };
@@ -204,7 +242,7 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   const result: Record<string, unknown> = {};
 
   // Gateway A: default freshness (300 s), so reads are served from the store.
-  let gw = await start('gateway-process.ts', { env: gatewayEnv(emuUrl, await target.fresh()), nodeFlags: ['--expose-gc', ...GATEWAY_FLAGS] });
+  let gw = await startGateway(gatewayEnv(emuUrl, await target.fresh()), ['--expose-gc', ...GATEWAY_FLAGS]);
   let gwUrl = urlOf(gw);
   const memStart = await gw.call<{ rssBytes: number }>('memory');
   log('seeding');
@@ -221,9 +259,16 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   for (const latency of [0, LATENCY_MS]) {
     await emu.call('latency', { ms: latency });
     log(`createUpdateLinkToken, provider +${latency} ms`);
-    const g = await load<Timed>({ kind: 'http', ...timed, ...mutation, body: JSON.stringify({ query: UPDATE_LINK, variables: { input: { connectionId: listConns[0]!.id } } }) });
-    const s = await load<Timed>({ kind: 'sdk', ...timed, ...sdk });
-    result[`mutation_${latency}ms`] = { gateway: g, sdk: s, ratio: g.rps / s.rps, addedP50Ms: g.p50Ms - s.p50Ms };
+    const g = await load<Timed>({ kind: 'http', ...timed, ...mutation, body: JSON.stringify({ query: UPDATE_LINK, variables: { input: { connectionId: listConns[0]!.id } } }) }, { gateway: gw, emulator: emu });
+    const s = await load<Timed>({ kind: 'sdk', ...timed, ...sdk }, { emulator: emu });
+    result[`mutation_${latency}ms`] = {
+      gateway: g,
+      sdk: s,
+      ratio: g.rps / s.rps,
+      addedP50Ms: g.p50Ms - s.p50Ms,
+      // The gateway process vs the SDK's client process (the load process in the SDK run).
+      cpuUsPerRequest: { gateway: perRequest(g.serverCpu.gateway, g.requests), sdkClient: perRequest(s.cpu, s.requests), emulatorViaGateway: perRequest(g.serverCpu.emulator, g.requests), emulatorViaSdk: perRequest(s.serverCpu.emulator, s.requests) },
+    };
     await emu.call('forget');
   }
   await emu.call('latency', { ms: 0 });
@@ -234,9 +279,9 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   const page = (await gql(gwUrl, listToken, LIST, { first: 50 })).connections;
   if (page.edges.length !== 50) throw new Error(`expected 50 connections, got ${page.edges.length}`);
   await bare.call('setPage', page);
-  const gl = await load<Timed>({ kind: 'http', ...timed, url: gwUrl, path: '/graphql', headers: gqlHeaders(listToken), body: listBody, expect: '"totalCount":50' });
-  const bl = await load<Timed>({ kind: 'http', ...timed, url: urlOf(bare), path: '/graphql', headers: { 'content-type': 'application/json' }, body: listBody, expect: '"totalCount":50' });
-  result.list = { gateway: gl, bareYoga: bl, ratio: gl.rps / bl.rps };
+  const gl = await load<Timed>({ kind: 'http', ...timed, url: gwUrl, path: '/graphql', headers: gqlHeaders(listToken), body: listBody, expect: '"totalCount":50' }, { gateway: gw });
+  const bl = await load<Timed>({ kind: 'http', ...timed, url: urlOf(bare), path: '/graphql', headers: { 'content-type': 'application/json' }, body: listBody, expect: '"totalCount":50' }, { bareYoga: bare });
+  result.list = { gateway: gl, bareYoga: bl, ratio: gl.rps / bl.rps, cpuUsPerRequest: { gateway: perRequest(gl.serverCpu.gateway, gl.requests), bareYoga: perRequest(bl.serverCpu.bareYoga, bl.requests) } };
   await emu.call('forget');
 
   // 3. Verified webhooks: real signed deliveries from the emulator, replayed once each.
@@ -245,7 +290,8 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   const file = join(hookDir, 'deliveries.json');
   await emu.call('sign', { itemIds: hookConns.map((c) => c.itemId), count: WEBHOOKS, file });
   log('webhooks');
-  result.webhooks = await load({ kind: 'webhooks', url: gwUrl, file, concurrency: CONCURRENCY, maxMs: WEBHOOK_MAX_MS });
+  const hooks = await load<{ accepted: number }>({ kind: 'webhooks', url: gwUrl, file, concurrency: CONCURRENCY, maxMs: WEBHOOK_MAX_MS }, { gateway: gw });
+  result.webhooks = { ...hooks, cpuUsPerRequest: { gateway: perRequest(hooks.serverCpu.gateway, hooks.accepted) } };
   await rm(hookDir, { recursive: true, force: true });
   await emu.call('forget');
 
@@ -263,13 +309,14 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
       trigger: { query: RESET, variables: { input: { connectionId: sseConn!.id } }, expect: 'LOGIN_REQUIRED' },
       timeoutMs: 10_000,
     },
+    {},
     { sseOpen: async () => (memOpen.value = await gw.call<{ rssBytes: number }>('memory')) },
   );
   result.memory = { startRssMB: mb(memStart.rssBytes), idleRssMB: mb(memIdle.rssBytes), withSubscribersRssMB: memOpen.value ? mb(memOpen.value.rssBytes) : null, sse };
   await gw.stop();
 
   // 5. Gateway B: every status stale (STATUS_MAX_AGE_SECONDS=0); one query re-reads 100 connections.
-  gw = await start('gateway-process.ts', { env: gatewayEnv(emuUrl, await target.fresh(), { STATUS_MAX_AGE_SECONDS: '0' }), nodeFlags: GATEWAY_FLAGS });
+  gw = await startGateway(gatewayEnv(emuUrl, await target.fresh(), { STATUS_MAX_AGE_SECONDS: '0' }), GATEWAY_FLAGS);
   gwUrl = urlOf(gw);
   await seed(gwUrl, emuUrl, 'bench-refresh', REFRESH_COUNT);
   await emu.call('latency', { ms: LATENCY_MS });
@@ -278,13 +325,14 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   const countReads = () => emu.call<number>('count', { path: '/item/get' });
   const refresh = await load<{ runs: { wallMs: number; providerReads: number; nodes: number }[] }>(
     { kind: 'refresh', url: gwUrl, token: await signDemoToken(jwtSecret, { sub: 'bench-refresh', expiresIn: '1h' }), query: STATUS_PAGE, first: REFRESH_COUNT, runs: 3 },
+    { gateway: gw },
     { mark: async () => (mark = await countReads()), reads: async () => (await countReads()) - mark },
   );
   await emu.call('latency', { ms: 0 });
   await emu.call('forget');
   const idealMs = Math.ceil(REFRESH_COUNT / PROVIDER_CONCURRENCY) * LATENCY_MS;
   const walls = refresh.runs.map((r) => r.wallMs).sort((a, b) => a - b);
-  result.refresh = { ...refresh, providerConcurrency: PROVIDER_CONCURRENCY, idealMs, medianWallMs: walls[Math.floor(walls.length / 2)], ratioToIdeal: walls[Math.floor(walls.length / 2)]! / idealMs };
+  result.refresh = { ...refresh, cpuUsPerQuery: perRequest(refresh.serverCpu.gateway, refresh.runs.length), providerConcurrency: PROVIDER_CONCURRENCY, idealMs, medianWallMs: walls[Math.floor(walls.length / 2)], ratioToIdeal: walls[Math.floor(walls.length / 2)]! / idealMs };
   await gw.stop();
   return result;
 }
@@ -305,6 +353,8 @@ const TARGETS = {
 function rows(store: string, r: any): string[][] {
   const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  // Gateway CPU per request, the baseline's, and how many of the gateway's requests one baseline request's CPU buys.
+  const cpuPair = (g: number, b: number) => `${f(g)} / ${f(b)} (${f(b / g, 2)}x)`;
   const m0 = r.mutation_0ms, m50 = r.mutation_50ms, l = r.list, w = r.webhooks, rf = r.refresh, mem = r.memory;
   const readsOk = rf.runs.every((x: any) => x.providerReads === REFRESH_COUNT && x.nodes === REFRESH_COUNT);
   const allReceived = mem.sse.received === mem.sse.subscriptions;
@@ -312,15 +362,20 @@ function rows(store: string, r: any): string[][] {
     [store, 'createUpdateLinkToken, instant: gateway req/s (p50/p99 ms)', `${f(m0.gateway.rps)} (${f(m0.gateway.p50Ms, 1)}/${f(m0.gateway.p99Ms, 1)})`, '', ''],
     [store, 'createUpdateLinkToken, instant: plaid SDK req/s (p50/p99 ms)', `${f(m0.sdk.rps)} (${f(m0.sdk.p50Ms, 1)}/${f(m0.sdk.p99Ms, 1)})`, '', ''],
     [store, 'createUpdateLinkToken, instant: gateway / SDK', `${f(m0.ratio, 2)}x`, `>= ${TARGETS.mutationRatio.toFixed(1)}x`, met(m0.ratio >= TARGETS.mutationRatio && m0.gateway.errors === 0)],
+    [store, 'createUpdateLinkToken, instant: CPU µs/req gateway / SDK client', cpuPair(m0.cpuUsPerRequest.gateway, m0.cpuUsPerRequest.sdkClient), '', ''],
+    [store, 'createUpdateLinkToken, instant: CPU µs/req emulator (via gateway / via SDK)', `${f(m0.cpuUsPerRequest.emulatorViaGateway)} / ${f(m0.cpuUsPerRequest.emulatorViaSdk)}`, '', ''],
     [store, 'createUpdateLinkToken, +50 ms: gateway req/s (p50/p99 ms)', `${f(m50.gateway.rps)} (${f(m50.gateway.p50Ms, 1)}/${f(m50.gateway.p99Ms, 1)})`, '', ''],
     [store, 'createUpdateLinkToken, +50 ms: plaid SDK req/s (p50/p99 ms)', `${f(m50.sdk.rps)} (${f(m50.sdk.p50Ms, 1)}/${f(m50.sdk.p99Ms, 1)})`, '', ''],
     [store, 'createUpdateLinkToken, +50 ms: gateway / SDK; p50 added', `${f(m50.ratio, 2)}x; ${f(m50.addedP50Ms, 1)} ms`, `<= ${TARGETS.addedP50Ms} ms`, met(m50.addedP50Ms <= TARGETS.addedP50Ms && m50.gateway.errors === 0)],
     [store, 'connections(first: 50): gateway req/s (p50/p99 ms)', `${f(l.gateway.rps)} (${f(l.gateway.p50Ms, 1)}/${f(l.gateway.p99Ms, 1)})`, '', ''],
     [store, 'connections(first: 50): bare Yoga req/s (p50/p99 ms)', `${f(l.bareYoga.rps)} (${f(l.bareYoga.p50Ms, 1)}/${f(l.bareYoga.p99Ms, 1)})`, '', ''],
+    [store, 'connections(first: 50): CPU µs/req gateway / bare Yoga', cpuPair(l.cpuUsPerRequest.gateway, l.cpuUsPerRequest.bareYoga), '', ''],
     [store, 'connections(first: 50): gateway / bare Yoga', `${f(l.ratio, 2)}x`, `>= ${TARGETS.listRatio}x`, met(l.ratio >= TARGETS.listRatio && l.gateway.errors === 0)],
     [store, `refresh ${REFRESH_COUNT} stale, +50 ms: provider reads per query`, rf.runs.map((x: any) => x.providerReads).join(', '), `= ${REFRESH_COUNT}`, met(readsOk)],
+    [store, `refresh ${REFRESH_COUNT} stale: gateway CPU ms per query`, f(rf.cpuUsPerQuery / 1000, 1), '', ''],
     [store, `refresh ${REFRESH_COUNT} stale: median wall ms (ideal ${rf.idealMs} ms at concurrency ${rf.providerConcurrency})`, `${f(rf.medianWallMs)} (${f(rf.ratioToIdeal, 2)}x ideal)`, `<= ${TARGETS.refreshRatio}x ideal`, met(rf.ratioToIdeal <= TARGETS.refreshRatio)],
     [store, 'verified webhooks/s stored (applied/s; p50/p99 ms)', `${f(w.perSecond)} (${f(w.appliedPerSecond)}; ${f(w.p50Ms, 1)}/${f(w.p99Ms, 1)})`, `>= ${TARGETS.webhooksPerSecond}/s`, met(w.perSecond >= TARGETS.webhooksPerSecond && w.accepted === w.sent)],
+    [store, 'webhooks: gateway CPU µs per delivery', f(w.cpuUsPerRequest.gateway), '', ''],
     [store, 'webhook outcomes', Object.entries(w.outcomes).map(([k, v]) => `${k} ${v}`).join(', '), '', ''],
     [store, 'RSS MB: idle', `${f(mem.idleRssMB, 1)}`, '', ''],
     [store, `RSS MB: ${mem.sse.subscriptions} SSE subscriptions open (event reached ${mem.sse.received})`, `${f(mem.withSubscribersRssMB, 1)}`, `<= ${TARGETS.rssMB} MB`, met(mem.withSubscribersRssMB <= TARGETS.rssMB && allReceived)],
@@ -338,6 +393,7 @@ function table(all: string[][]): string {
 
 async function main() {
   const t0 = Date.now();
+  buildGateway();
   const emu = await start('emulator-process.ts', { env: { BENCH_PLAID_CLIENT_ID: plaidCreds.clientId, BENCH_PLAID_SECRET: plaidCreds.secret } });
   const bare = await start('bare-yoga.ts');
   const emuUrl = urlOf(emu);

@@ -189,7 +189,7 @@ function toWebhookRecord(row: unknown): WebhookEventRecord {
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
 /** Binds a ciphertext to its row: copied to another connection it no longer decrypts. */
-const credentialAad = (provider: string, providerConnectionId: string): string =>
+export const credentialAad = (provider: string, providerConnectionId: string): string =>
   JSON.stringify(['connection-credential', provider, providerConnectionId]);
 
 /** The plaintext, or the decryption failure as a value (other errors still throw). */
