@@ -225,6 +225,9 @@ function gatewayEnv(emuUrl: string, store: Record<string, string>, extra: Record
     // every request) must not turn the measured load into RATE_LIMITED answers.
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_BURST: '1000000',
+    // Likewise the memory scenario opens SUBSCRIBERS streams as one user (the per-user limit is 5).
+    MAX_SUBSCRIPTIONS_PER_USER: String(Math.max(SUBSCRIBERS + 10, 1000)),
+    MAX_SUBSCRIPTIONS: String(Math.max(SUBSCRIBERS + 10, 1000)),
     ...store,
     ...extra,
   };
