@@ -13,7 +13,7 @@ import { createLogger } from '../src/logger.js';
 import { createTokenCipher } from '../src/store/crypto.js';
 import { openStore } from '../src/store/index.js';
 import { credentialAad } from '../src/store/sql-store.js';
-import type { VerifiedWebhook } from '../src/webhooks/types.js';
+import type { VerifiedWebhook } from '../src/providers/webhook.js';
 import { LIST } from './operations.js';
 
 /**
