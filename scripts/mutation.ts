@@ -156,11 +156,17 @@ interface JsonReport {
     name: string;
     status: string;
     message?: string;
-    assertionResults: Array<{ fullName: string; status: string }>;
+    assertionResults: Array<{ fullName: string; status: string; failureMessages?: string[] }>;
   }>;
 }
 
-/** "file > test" for every failed test, or "file: message" for a file that failed outside a test (a hook). */
+/** A timeout says the machine was slow, not that a test noticed the mutant. */
+const TIMED_OUT = /timed out in \d+ ?ms/i;
+
+/**
+ * "file > test" for every test that failed on an assertion, or "file: message" for a file that failed
+ * outside a test (a hook). Timeouts are left out: they never count as a kill.
+ */
 function failures(reportPath: string, root: string): string[] {
   let report: JsonReport;
   try {
@@ -170,8 +176,10 @@ function failures(reportPath: string, root: string): string[] {
   }
   return report.testResults.flatMap((f) => {
     const file = relative(root, f.name);
-    const tests = f.assertionResults.filter((a) => a.status === 'failed').map((a) => `${file} > ${a.fullName}`);
-    if (tests.length > 0 || f.status !== 'failed') return tests;
+    const tests = f.assertionResults
+      .filter((a) => a.status === 'failed' && !(a.failureMessages ?? []).some((m) => TIMED_OUT.test(m)))
+      .map((a) => `${file} > ${a.fullName}`);
+    if (tests.length > 0 || f.status !== 'failed' || TIMED_OUT.test(f.message ?? '')) return tests;
     return [`${file}: ${(f.message ?? 'failed').trim().split('\n')[0]}`];
   });
 }
@@ -204,14 +212,17 @@ function main(): number {
         // The JSON reporter names failures exactly (console output is coloured and wrapped).
         const report = join(scratch, 'mutation-report.json');
         rmSync(report, { force: true });
-        const run = spawnSync(join(scratch, 'node_modules/.bin/vitest'), ['run', '--bail=1', '--reporter=json', `--outputFile=${report}`, ...m.tests], {
+        // Generous timeouts: e2e start-up on a busy machine must not pass for a kill (or hide one).
+        const args = ['run', '--bail=1', '--testTimeout=180000', '--hookTimeout=300000', '--reporter=json', `--outputFile=${report}`, ...m.tests];
+        const run = spawnSync(join(scratch, 'node_modules/.bin/vitest'), args, {
           cwd: scratch,
           encoding: 'utf8',
           env: { ...process.env, CI: '1' },
           maxBuffer: 64 * 1024 * 1024,
         });
         const failed = failures(report, scratch);
-        // Killed means a test failed; a crash or a missing report is an error to look at, not a kill.
+        // Killed means a test failed on an assertion; a timeout, a crash or a missing report is an error
+        // to look at (rerun it), not a kill.
         const outcome = run.status === 0 ? 'survived' : failed.length > 0 ? 'killed' : 'error';
         const detail =
           outcome === 'killed' ? failed.join('\n    ') : outcome === 'error' ? `exit ${run.status}, no failed test: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}` : 'all tests passed';
