@@ -8,7 +8,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Start-up hooks (PGlite, emulators, a gateway) can take minutes on a shared, loaded machine.
+    hookTimeout: 180_000,
     pool: 'forks',
     // Files and the tests inside them run in a random order (the seed is printed): no test may
     // depend on another's leftovers. Reproduce an order with --sequence.seed=<seed>.

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 interface Mutant {
   /** What the change means, in one line. */
@@ -150,6 +150,40 @@ function selected(): Array<[number, Mutant]> {
   return picks.length ? all.filter(([n]) => picks.includes(n)) : all;
 }
 
+/** vitest's JSON report (the Jest-compatible shape); only what is read here. */
+interface JsonReport {
+  testResults: Array<{
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: Array<{ fullName: string; status: string; failureMessages?: string[] }>;
+  }>;
+}
+
+/** A timeout says the machine was slow, not that a test noticed the mutant. */
+const TIMED_OUT = /timed out in \d+ ?ms/i;
+
+/**
+ * "file > test" for every test that failed on an assertion, or "file: message" for a file that failed
+ * outside a test (a hook). Timeouts are left out: they never count as a kill.
+ */
+function failures(reportPath: string, root: string): string[] {
+  let report: JsonReport;
+  try {
+    report = JSON.parse(readFileSync(reportPath, 'utf8')) as JsonReport;
+  } catch {
+    return [];
+  }
+  return report.testResults.flatMap((f) => {
+    const file = relative(root, f.name);
+    const tests = f.assertionResults
+      .filter((a) => a.status === 'failed' && !(a.failureMessages ?? []).some((m) => TIMED_OUT.test(m)))
+      .map((a) => `${file} > ${a.fullName}`);
+    if (tests.length > 0 || f.status !== 'failed' || TIMED_OUT.test(f.message ?? '')) return tests;
+    return [`${file}: ${(f.message ?? 'failed').trim().split('\n')[0]}`];
+  });
+}
+
 function main(): number {
   // All edits happen in a scratch copy: the working tree is never modified, whatever happens.
   const scratch = mkdtempSync(join(tmpdir(), 'mutation-'));
@@ -163,7 +197,7 @@ function main(): number {
   try {
     for (const p of COPIED) cpSync(join(ROOT, p), join(scratch, p), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'), 'dir');
-    const results: Array<{ n: number; m: Mutant; outcome: 'killed' | 'survived' | 'invalid'; detail: string }> = [];
+    const results: Array<{ n: number; m: Mutant; outcome: 'killed' | 'survived' | 'error' | 'invalid'; detail: string }> = [];
     for (const [n, m] of selected()) {
       const path = join(scratch, m.file);
       const original = readFileSync(path, 'utf8');
@@ -175,15 +209,23 @@ function main(): number {
       }
       writeFileSync(path, original.replace(m.from, m.to));
       try {
-        const run = spawnSync(join(scratch, 'node_modules/.bin/vitest'), ['run', '--bail=1', ...m.tests], {
+        // The JSON reporter names failures exactly (console output is coloured and wrapped).
+        const report = join(scratch, 'mutation-report.json');
+        rmSync(report, { force: true });
+        // Generous timeouts: e2e start-up on a busy machine must not pass for a kill (or hide one).
+        const args = ['run', '--bail=1', '--testTimeout=180000', '--hookTimeout=300000', '--reporter=json', `--outputFile=${report}`, ...m.tests];
+        const run = spawnSync(join(scratch, 'node_modules/.bin/vitest'), args, {
           cwd: scratch,
           encoding: 'utf8',
-          env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+          env: { ...process.env, CI: '1' },
           maxBuffer: 64 * 1024 * 1024,
         });
-        const failed = [...new Set([...(run.stdout + run.stderr).matchAll(/FAIL\s+(\S+\.test\.ts)\s*>\s*([^\n]+)/g)].map((x) => `${x[1]} > ${x[2]!.trim()}`))];
-        const outcome = run.status === 0 ? 'survived' : 'killed';
-        const detail = outcome === 'killed' ? failed[0] ?? `exit ${run.status}` : 'all tests passed';
+        const failed = failures(report, scratch);
+        // Killed means a test failed on an assertion; a timeout, a crash or a missing report is an error
+        // to look at (rerun it), not a kill.
+        const outcome = run.status === 0 ? 'survived' : failed.length > 0 ? 'killed' : 'error';
+        const detail =
+          outcome === 'killed' ? failed.join('\n    ') : outcome === 'error' ? `exit ${run.status}, no failed test: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}` : 'all tests passed';
         results.push({ n, m, outcome, detail });
         console.log(`#${n} ${outcome.toUpperCase().padEnd(8)} ${m.what}\n    ${detail}`);
       } finally {
@@ -192,7 +234,9 @@ function main(): number {
     }
     const valid = results.filter((r) => r.outcome !== 'invalid');
     const killed = valid.filter((r) => r.outcome === 'killed').length;
+    const errors = valid.filter((r) => r.outcome === 'error').length;
     console.log(`\nmutation score: ${killed}/${valid.length} killed (${valid.length ? Math.round((100 * killed) / valid.length) : 0}%)` +
+      (errors ? `, ${errors} errored (see above)` : '') +
       (results.length > valid.length ? `, ${results.length - valid.length} invalid (update the list)` : ''));
     return killed === valid.length && valid.length === results.length ? 0 : 1;
   } finally {

@@ -8,7 +8,10 @@ import { afterAll, expect, it } from 'vitest';
 /**
  * SIGTERM on the real process (`node --import tsx src/main.ts`, demo mode, temp DATA_DIR, PORT=0): an
  * in-flight request finishes, new connections are refused, the process exits 0 promptly.
+ * Start-up (transpiling, PGlite, demo emulators) can take a minute on a loaded machine: the waits for it
+ * are events with only the test timeout as bound; the bound on exit after SIGTERM stays.
  */
+const SHUTDOWN_TIMEOUT_MS = 60_000;
 let child: ChildProcess | null = null;
 let dataDir = '';
 afterAll(async () => {
@@ -22,7 +25,7 @@ it('drains in-flight work and exits 0 on SIGTERM', async () => {
   // main.ts itself and the exit code is its own, not that of npm's wrapper.
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, NODE_ENV: 'development', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', PLAID_CLIENT_ID: '', MONEYKIT_CLIENT_ID: '', DATABASE_URL: '', REDIS_URL: '' },
+    env: { ...process.env, NODE_ENV: 'development', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), PLAID_CLIENT_ID: '', MONEYKIT_CLIENT_ID: '', DATABASE_URL: '', REDIS_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = proc;
@@ -50,18 +53,16 @@ it('drains in-flight work and exits 0 on SIGTERM', async () => {
 
   expect((await fetch(`${started.url}/health`)).status).toBe(200);
   // Make the provider slow, start a provider-bound request, then signal while it is in flight.
-  await fetch(`${started.plaid}/emulator/latency`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 700 }) });
+  await fetch(`${started.plaid}/emulator/latency`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2_000 }) });
   const inflight = fetch(`${started.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${started.token}` },
     body: JSON.stringify({ query: 'mutation { createLinkToken(input: { provider: PLAID, products: ["transactions"] }) { __typename ... on CreateLinkTokenPayload { linkToken { token } } } }' }),
   });
-  // The request has reached the gateway once the emulator records it.
-  for (let i = 0; i < 100; i++) {
-    const recorded = (await (await fetch(`${started.plaid}/emulator/requests`)).json()) as unknown;
-    if (JSON.stringify(recorded).includes('/link/token/create')) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // The request has reached the gateway once the emulator records it (before the latency runs).
+  await expect
+    .poll(async () => JSON.stringify(await (await fetch(`${started.plaid}/emulator/requests`)).json()), { timeout: 60_000, interval: 50 })
+    .toContain('/link/token/create');
   const t0 = Date.now();
   proc.kill('SIGTERM');
 
@@ -71,9 +72,12 @@ it('drains in-flight work and exits 0 on SIGTERM', async () => {
   expect(body.data.createLinkToken.__typename).toBe('CreateLinkTokenPayload');
 
   expect(await exited).toBe(0);
-  expect(Date.now() - t0).toBeLessThan(5000);
+  // Well under SHUTDOWN_TIMEOUT_MS: the process left once drained, not when the force timer fired.
+  expect(Date.now() - t0).toBeLessThan(20_000);
   await expect(fetch(`${started.url}/health`)).rejects.toThrow();
-  const msgs = lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
-  expect(msgs).toContain('shutting down');
+  const logged = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; inflight?: number });
+  const msgs = logged.map((l) => l.msg);
+  // The signal arrived while the provider-bound request was still in flight.
+  expect(logged.find((l) => l.msg === 'shutting down')?.inflight).toBe(1);
   expect(msgs[msgs.length - 1]).toBe('stopped');
-}, 30_000);
+}, 240_000);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTokenCipher, EncryptionKeyMismatchError, TokenDecryptionError } from '../../src/store/crypto.js';
 import { openPgliteStore } from '../../src/store/pglite.js';
 import { createSqlStore, type SqlConnectionStore } from '../../src/store/sql-store.js';
@@ -9,7 +9,8 @@ import { newConnection } from './store-suite.js';
 /**
  * Issue 11 item 10: the encryption key is checked against stored data at start (migrate), a wrong
  * key changes nothing, and one undecryptable row fails only its own connection in a batch read.
- * One in-memory database; a second store over the same database stands for a restart with another key.
+ * Each case gets its own in-memory database, migrated with key A (cases run shuffled and must not see
+ * each other's rows); a second store over the same database stands for a restart with another key.
  */
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
@@ -18,11 +19,11 @@ const withKey = (key: Buffer, previousKeys: Buffer[] = []) => createSqlStore(sto
 const checkRows = async () => (await sql<{ ciphertext: string }>`select ciphertext from encryption_key_check`.execute(store.db)).rows;
 const migrationsApplied = async () => (await sql<{ n: number }>`select count(*)::int as n from schema_migrations`.execute(store.db)).rows[0]!.n;
 
-beforeAll(async () => {
+beforeEach(async () => {
   store = await openPgliteStore({ dataDir: null, cipher: createTokenCipher(keyA) });
   await store.migrate();
 });
-afterAll(async () => {
+afterEach(async () => {
   await store?.close();
 });
 
@@ -44,6 +45,7 @@ describe('encryption key check at start', () => {
   });
 
   it('a database from before the check is probed with a stored credential', async () => {
+    await store.insertConnection(newConnection({ credential: 'access-sandbox-probe' }));
     await sql`delete from encryption_key_check`.execute(store.db);
     await expect(withKey(keyB).migrate()).rejects.toBeInstanceOf(EncryptionKeyMismatchError);
     expect(await checkRows()).toHaveLength(0);
@@ -53,6 +55,7 @@ describe('encryption key check at start', () => {
   });
 
   it('a rolled-back start leaves pending migrations unapplied', async () => {
+    await store.insertConnection(newConnection({ credential: 'access-sandbox-probe' }));
     const applied = await migrationsApplied();
     await sql`delete from schema_migrations where version = 3`.execute(store.db);
     await sql`drop table encryption_key_check`.execute(store.db);

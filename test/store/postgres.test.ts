@@ -45,18 +45,20 @@ if (!url) {
   });
 } else {
   const cipher = createTokenCipher(randomBytes(32));
-  let drop: (() => Promise<void>) | undefined;
+  const drops: Array<() => Promise<void>> = [];
   describeStoreSuite('PostgreSQL', {
     async open() {
       const s = await withSchema(url);
-      drop = s.drop;
+      drops.push(s.drop);
       // Through openStore: a databaseUrl must select PostgreSQL (and honour its search_path).
       const store = await openStore({ databaseUrl: s.url, dataDir: '/nonexistent/unused', cipher, poolSize: 4 });
       const r = await sql<{ s: string }>`select current_schema() as s`.execute(store.db);
       if (r.rows[0]?.s !== s.schema) throw new Error(`expected schema ${s.schema}, got ${r.rows[0]?.s}`);
       return store;
     },
-    teardown: () => drop?.() ?? Promise.resolve(),
+    async teardown() {
+      for (const drop of drops.splice(0)) await drop();
+    },
     async openFresh(n) {
       const s = await withSchema(url);
       const stores: SqlConnectionStore[] = [];

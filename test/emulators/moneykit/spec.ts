@@ -1,4 +1,4 @@
-// Response validator built from MoneyKit's rebuilt OpenAPI 3.1 document
+// Request and response validator built from MoneyKit's rebuilt OpenAPI 3.1 document
 // (specs/moneykit/moneykit-openapi.reconstructed.json): the emulator's answers are checked against the
 // schemas MoneyKit's own SDKs were generated from, so a shape the emulator invents fails a test.
 import { readFileSync } from 'node:fs';
@@ -10,8 +10,13 @@ import { specPath } from '../../helpers/specs.js';
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv2020) => Ajv2020;
 
 type ResponseMap = Record<string, { content?: Record<string, { schema?: unknown }> }>;
+interface Operation {
+  responses: ResponseMap;
+  requestBody?: { required?: boolean; content: Record<string, { schema?: unknown }> };
+  parameters?: Array<{ name: string; in: string }>;
+}
 interface Doc {
-  paths: Record<string, Record<string, { responses: ResponseMap }>>;
+  paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, unknown> };
 }
 
@@ -22,6 +27,11 @@ export interface MoneyKitSpec {
   statuses(method: string, path: string): string[];
   /** Validates a response body against the operation's schema for `status`; errors (empty = valid). */
   validateResponse(method: string, path: string, status: number, body: unknown): string[];
+  /**
+   * Validates a request as a server received it: the operation exists, every query parameter is one
+   * it declares, the content type is the declared one and the body (null when none) matches its schema.
+   */
+  validateRequest(req: { method: string; path: string; query: Record<string, string>; headers: Record<string, string>; body: unknown }): string[];
 }
 
 let cached: MoneyKitSpec | null = null;
@@ -46,11 +56,12 @@ export function loadMoneyKitSpec(): MoneyKitSpec {
     return fits[0].t;
   }
 
-  function responses(method: string, path: string): ResponseMap {
+  function operation(method: string, path: string): Operation {
     const op = doc.paths[template(path)]?.[method.toLowerCase()];
     if (!op) throw new Error(`spec has no ${method} ${template(path)}`);
-    return op.responses;
+    return op;
   }
+  const responses = (method: string, path: string): ResponseMap => operation(method, path).responses;
 
   cached = {
     template,
@@ -68,6 +79,25 @@ export function loadMoneyKitSpec(): MoneyKitSpec {
       const schema = response.content?.['application/json']?.schema;
       if (!schema) return body === null ? [] : [`${method} ${template(path)} ${key} declares no body, got one`];
       return check(`${method} ${template(path)} ${key}`, rewrite(schema), body);
+    },
+    validateRequest({ method, path, query, headers, body }) {
+      const id = `${method} ${template(path)}`;
+      let op: Operation;
+      try {
+        op = operation(method, path);
+      } catch (e) {
+        return [(e as Error).message];
+      }
+      const declared = new Set((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name));
+      const errors = Object.keys(query)
+        .filter((k) => !declared.has(k))
+        .map((k) => `${id}: undeclared query parameter ${k}`);
+      if (!op.requestBody) return body === null ? errors : [...errors, `${id} declares no request body, got one`];
+      if (body === null) return op.requestBody.required ? [...errors, `${id} requires a request body`] : errors;
+      const type = (headers['content-type'] ?? '').split(';')[0]!.trim();
+      const media = op.requestBody.content[type];
+      if (!media) return [...errors, `${id}: content type ${type || '(none)'} not declared (${Object.keys(op.requestBody.content).join(', ')})`];
+      return [...errors, ...check(`${id} request`, rewrite(media.schema), body)];
     },
   };
 
