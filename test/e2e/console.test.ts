@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 const EVENTS = `query Events($id: ID!, $first: Int) { connection(id: $id) { id events(first: $first) { eventType status providerCode outcome receivedAt } } }`;
 
 describe('console configuration', () => {
-  const production = { NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), AUTH_JWT_SECRET: 'x'.repeat(32), PLAID_CLIENT_ID: 'id', PLAID_SECRET: 's' };
+  // A complete production configuration (explicit provider environment, metrics token, a real key).
+  const production = { NODE_ENV: 'production', ENCRYPTION_KEY: randomBytes(32).toString('base64'), AUTH_JWT_SECRET: 'x'.repeat(32), PLAID_CLIENT_ID: 'id', PLAID_SECRET: 's', PLAID_ENV: 'production', METRICS_TOKEN: 'm'.repeat(24) };
   it('is on outside production, off in production unless CONSOLE_ENABLED=true', () => {
     expect(loadConfig({}).console).toBe(true);
     expect(loadConfig({ CONSOLE_ENABLED: 'false' }).console).toBe(false);
