@@ -9,7 +9,7 @@ const config: CodegenConfig = {
   generates: {
     'test/generated/': {
       preset: 'client',
-      config: { scalars: { DateTime: 'string' }, enumsAsTypes: true, useTypeImports: true, emitLegacyCommonJSImports: false },
+      config: { scalars: { DateTime: 'string', Decimal: 'string', Date: 'string' }, enumsAsTypes: true, useTypeImports: true, emitLegacyCommonJSImports: false },
       presetConfig: { fragmentMasking: false },
     },
   },

@@ -3,6 +3,8 @@ import './types/enums.js';
 import './types/errors.js';
 import './types/connection.js';
 import './types/mutations.js';
+import './types/account.js';
+import './types/transaction.js';
 import './types/subscription.js';
 
 builder.queryType({});
