@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../generated/graphql.js';
 import { member, startHarness, type Harness } from '../helpers/harness.js';
+import { subscribeSse } from '../webhooks/helpers.js';
 
 /**
  * Accounts and transactions, one journey per provider with identical GraphQL documents: link ->
@@ -144,10 +145,17 @@ describe.each(drivers)('accounts and transactions on $provider', (d) => {
     // At the bank: a new purchase and a pending one settles.
     const pending = [...held.values()].find((t) => t.pending)!;
     const base = d.base(h) + d.controls(conn.providerConnectionId);
-    await control(`${base}/transactions`, 'POST', d.purchase(c.accounts[0]!.providerAccountId));
-    await control(`${base}/transactions/${pending.providerTransactionId}/settle`, 'POST', {});
-
-    // The provider's webhook reaches the gateway, which announces it on the connection.
+    const updates = await subscribeSse(h.fetch, alice, 'subscription($id: ID) { connectionUpdated(id: $id) { id transactionsUpdatedAt } }', { id: conn.id });
+    try {
+      await control(`${base}/transactions`, 'POST', d.purchase(c.accounts[0]!.providerAccountId));
+      await control(`${base}/transactions/${pending.providerTransactionId}/settle`, 'POST', {});
+      // The provider's webhook reaches the gateway, which publishes connectionUpdated with the announcement.
+      const event = (await updates.next()).data.connectionUpdated;
+      expect(event.id).toBe(conn.id);
+      expect(event.transactionsUpdatedAt).not.toBeNull();
+    } finally {
+      await updates.close();
+    }
     const announced = await waitFor('transactionsUpdatedAt', async () => {
       const r = (await h.gql(alice, T.AccountsDocument, { id: conn.id })).body.data!.connection!;
       return r.transactionsUpdatedAt ? r : null;
