@@ -10,7 +10,7 @@ const config: CodegenConfig = {
     'test/generated/': {
       documents: ['test/e2e/operations.ts'],
       preset: 'client',
-      config: { scalars: { DateTime: 'string' }, enumsAsTypes: true, useTypeImports: true, emitLegacyCommonJSImports: false },
+      config: { scalars: { DateTime: 'string', Decimal: 'string', Date: 'string' }, enumsAsTypes: true, useTypeImports: true, emitLegacyCommonJSImports: false },
       presetConfig: { fragmentMasking: false },
     },
     // Document strings, not ASTs: the browser bundle then needs no GraphQL parser or printer.

@@ -16,7 +16,7 @@ import { createMoneyKitAdapter, MONEYKIT_DEFAULT_BASE_URL } from './providers/mo
 import { createMoneyKitWebhookVerifier } from './providers/moneykit/webhook.js';
 import { createPlaidAdapter, PLAID_HOSTS } from './providers/plaid/index.js';
 import { createPlaidWebhookVerifier } from './providers/plaid/webhook.js';
-import { wrapOperations, type ProviderAdapterV1 } from './providers/provider.js';
+import { wrapOperations, type ProviderAdapterV2 } from './providers/provider.js';
 import { createTokenCipher, loadOrCreateKeyFile, openStore } from './store/index.js';
 import type { ConnectionStore } from './store/store.js';
 import type { WebhookVerifier } from './providers/webhook.js';
@@ -75,7 +75,7 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
     const transport = transports.find((t) => t.provider === provider)!;
     return wrapOperations(adapter, (op, call) => observeOperation(metrics, provider, op, () => transport.run(op, call)));
   };
-  const adapters: Partial<Record<ProviderName, ProviderAdapterV1 & { close(): Promise<void> }>> = {};
+  const adapters: Partial<Record<ProviderName, ProviderAdapterV2 & { close(): Promise<void> }>> = {};
   const verifiers: Partial<Record<ProviderName, WebhookVerifier & { close(): Promise<void> }>> = {};
   if (config.plaid) {
     const p = config.plaid;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ProviderAccount } from '../domain/account.js';
 import type { ConnectionRecord } from '../domain/connection.js';
 import { ConnectionConflictError, type ConnectionStatePatch, type ConnectionStore } from '../store/store.js';
 import type { ConnectionEvents } from './events.js';
@@ -15,26 +16,41 @@ export interface ApplyResult {
 /** Optimistic-concurrency attempts before a write gives up. */
 const APPLY_ATTEMPTS = 5;
 
-export type ApplyState = (id: string, compute: StatePatchFn, source: StateSource, known?: ConnectionRecord) => Promise<ApplyResult>;
+export type ApplyState = (
+  id: string,
+  compute: StatePatchFn,
+  source: StateSource,
+  known?: ConnectionRecord,
+  accounts?: readonly ProviderAccount[] | null,
+) => Promise<ApplyResult>;
 
 /**
  * The one function that applies a provider's state to a stored connection. Idempotent: a state
  * equal to the stored one changes nothing but freshness and emits nothing. Sources older than
  * the last applied change are stale (rules.ts). Retries on concurrent writers (versioned rows).
- * `known`: the record as just read, saving a read on the first attempt.
+ * `known`: the record as just read, saving a read on the first attempt. `accounts`: the
+ * accounts from the same provider read, written in the same transaction as the state (null or
+ * absent: the stored ones stand). New accounts or a new transactionsUpdatedAt publish too.
  */
 export function createStateApplier(deps: { store: ConnectionStore; events: ConnectionEvents; logger: Logger; now: () => Date }): ApplyState {
   const { store, events, logger, now } = deps;
-  return async function applyState(id, compute, source, known) {
+  return async function applyState(id, compute, source, known, accounts) {
     for (let attempt = 0; attempt < APPLY_ATTEMPTS; attempt++) {
       const [current] = attempt === 0 && known ? [known] : await store.getConnections([id]);
       if (!current) return { record: null, changed: false, outcome: 'unchanged' };
-      if (isStaleSource(source, current.lastEventAt)) return { record: current, changed: false, outcome: 'stale' };
+      if (isStaleSource(source, current.lastEventAt)) {
+        // The state is older than what is stored, but the accounts are still the newest read.
+        if (!accounts) return { record: current, changed: false, outcome: 'stale' };
+        const updated = await store.replaceAccounts(id, accounts, { at: now() });
+        if (updated) events.publish(updated);
+        return { record: updated, changed: false, outcome: 'stale' };
+      }
       const patch = compute(current);
-      if (!patch) return { record: current, changed: false, outcome: 'unchanged' };
+      if (!patch && !accounts) return { record: current, changed: false, outcome: 'unchanged' };
       const t = now();
-      const statusChanged = patch.status !== undefined && patch.status !== current.status;
-      const errorChanged = patch.error !== undefined && !sameError(patch.error, current.error);
+      const statusChanged = patch?.status !== undefined && patch.status !== current.status;
+      const errorChanged = patch?.error !== undefined && !sameError(patch.error, current.error);
+      const announced = patch?.transactionsUpdatedAt !== undefined;
       const full: ConnectionStatePatch = {
         ...patch,
         stateRefreshedAt: t,
@@ -42,14 +58,17 @@ export function createStateApplier(deps: { store: ConnectionStore; events: Conne
         lastEventAt: nextEventMark(source, current.lastEventAt, t),
       };
       try {
-        const updated = await store.updateState(id, full, current.version);
+        const updated = accounts
+          ? await store.replaceAccounts(id, accounts, { at: t, patch: full, expectedVersion: current.version })
+          : await store.updateState(id, full, current.version);
         if (!updated) return { record: null, changed: false, outcome: 'unchanged' };
         const changed = statusChanged || errorChanged;
+        const published = changed || announced || !!accounts;
+        if (published) events.publish(updated);
         if (changed) {
-          events.publish(updated);
           logger.info({ connectionId: id, provider: updated.provider, from: current.status, to: updated.status, source: source.kind }, 'connection status changed');
         }
-        return { record: updated, changed, outcome: changed ? 'applied' : 'unchanged' };
+        return { record: updated, changed, outcome: published ? 'applied' : 'unchanged' };
       } catch (e) {
         if (e instanceof ConnectionConflictError) continue;
         throw e;

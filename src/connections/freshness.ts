@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Caller } from '../auth/auth.js';
 import type { ConnectionRef } from '../providers/provider.js';
 import type { ConnectionRecord } from '../domain/connection.js';
-import type { ConnectionStore } from '../store/store.js';
+import type { AccountRecord, ConnectionStore, TransactionRecord } from '../store/store.js';
 import { refOf, visibleTo } from './access.js';
 import { needsRefresh } from './rules.js';
 
@@ -22,6 +22,12 @@ export interface ConnectionLoader {
   load(id: string): Promise<ConnectionRecord | null>;
   /** Records from a list query, freshened; later load()s of the same ids reuse them. */
   freshen(records: ConnectionRecord[]): Promise<ConnectionRecord[]>;
+  /** A connection's stored accounts; one store read for all connections of a page. */
+  accounts(connectionId: string): Promise<AccountRecord[]>;
+  /** An account by id, when its connection is visible to the caller (else null, like a missing one). */
+  account(id: string): Promise<AccountRecord | null>;
+  /** A transaction by id, when its connection is visible to the caller (else null). */
+  transaction(id: string): Promise<TransactionRecord | null>;
 }
 
 /**
@@ -55,8 +61,19 @@ export function createFreshnessLoader(deps: FreshnessDeps, caller: Caller): Conn
     return p;
   }
 
+  const accounts = new DataLoader<string, AccountRecord[]>((ids) => store.listAccounts(ids));
+  const accountById = new DataLoader<string, AccountRecord | null>((ids) => store.getAccounts(ids));
+  const transactionById = new DataLoader<string, TransactionRecord | null>((ids) => store.getTransactions(ids));
+  /** The row when the caller may see its connection; the connection is loaded (and freshened) like any other. */
+  async function owned<T extends { connectionId: string }>(row: T | null): Promise<T | null> {
+    return row && (await fresh.load(row.connectionId)) ? row : null;
+  }
+
   return {
     load: (id) => fresh.load(id),
+    accounts: (connectionId) => accounts.load(connectionId),
+    account: async (id) => owned(await accountById.load(id)),
+    transaction: async (id) => owned(await transactionById.load(id)),
     async freshen(records) {
       const out = await Promise.all(records.map(refreshIfStale));
       for (const r of out) fresh.clear(r.id).prime(r.id, r);

@@ -64,11 +64,14 @@ export interface LifecycleDeps {
 export function createLifecycle(deps: LifecycleDeps) {
   const { store, events, calls, applyState, logger, now } = deps;
 
-  /** Re-read a connection from its provider and apply what it reports. */
+  /**
+   * Re-read a connection from its provider and apply what it reports: status and accounts come
+   * from one provider read and are written together (contract section 7).
+   */
   async function readAndApply(r: ConnectionRecord, ref: ConnectionRef, updateCompleted = false): Promise<ConnectionRecord> {
     const startedAt = now();
-    const state = await calls.call(r.provider, (a) => a.getConnection(ref));
-    const { record } = await applyState(r.id, patchFromRead(state, now(), updateCompleted), { kind: 'read', startedAt }, r);
+    const read = await calls.call(r.provider, (a) => a.getAccounts(ref));
+    const { record } = await applyState(r.id, patchFromRead(read.state, now(), updateCompleted), { kind: 'read', startedAt }, r, read.accounts);
     if (!record) throw new NotFoundError();
     return record;
   }
@@ -187,10 +190,17 @@ export function createLifecycle(deps: LifecycleDeps) {
         }
         events.publish(record);
         try {
-          return await deps.applyHeld(record);
+          record = await deps.applyHeld(record);
         } catch (e) {
           // The connection is stored; held events stay recorded for the next delivery or re-read.
           logger.error({ connectionId: record.id, err: (e as Error).message }, 'applying held webhook events failed');
+        }
+        try {
+          // Its accounts (and the state read with them), so the first answer already lists them.
+          return await readAndApply(record, { providerConnectionId: result.providerConnectionId, credential: result.credential, providerUserId });
+        } catch (e) {
+          // The connection exists either way; a later re-read (freshness, refresh, webhook) fills the accounts in.
+          logger.warn({ connectionId: record.id, err: (e as Error).message }, 'reading accounts after the exchange failed');
           return record;
         }
       },

@@ -1,25 +1,25 @@
 import type { Logger } from 'pino';
 import type { ProviderName } from '../domain/connection.js';
 import { isProviderCallError } from '../providers/errors.js';
-import type { ProviderAdapterV1 } from '../providers/provider.js';
+import type { ProviderAdapterV2 } from '../providers/provider.js';
 import { fromProviderFailure, ProviderNotConfiguredError } from './errors.js';
 import { createLimiter, type Limiter } from './limit.js';
 
 export type ProviderCalls = ReturnType<typeof createProviderCalls>;
 
 /** Provider calls as the service makes them: the configured adapter, a concurrency bound per provider, failures typed. */
-export function createProviderCalls(deps: { adapters: Partial<Record<ProviderName, ProviderAdapterV1>>; providerConcurrency: number; logger: Logger }) {
+export function createProviderCalls(deps: { adapters: Partial<Record<ProviderName, ProviderAdapterV2>>; providerConcurrency: number; logger: Logger }) {
   const { logger } = deps;
   const limiters = new Map<ProviderName, Limiter>();
 
-  function adapterFor(provider: ProviderName): ProviderAdapterV1 {
+  function adapterFor(provider: ProviderName): ProviderAdapterV2 {
     const a = deps.adapters[provider];
     if (!a) throw new ProviderNotConfiguredError(provider);
     return a;
   }
 
   /** Run `fn` under the provider's concurrency bound; failures stay as the adapter threw them. */
-  function bounded<T>(provider: ProviderName, fn: (a: ProviderAdapterV1) => Promise<T>): Promise<T> {
+  function bounded<T>(provider: ProviderName, fn: (a: ProviderAdapterV2) => Promise<T>): Promise<T> {
     const adapter = adapterFor(provider);
     let l = limiters.get(provider);
     if (!l) limiters.set(provider, (l = createLimiter(deps.providerConcurrency)));
@@ -31,7 +31,7 @@ export function createProviderCalls(deps: { adapters: Partial<Record<ProviderNam
     bounded,
     isConfigured: (provider: ProviderName) => !!deps.adapters[provider],
     /** A bounded provider call whose failure is logged (never with secrets) and typed for the caller. */
-    async call<T>(provider: ProviderName, fn: (a: ProviderAdapterV1) => Promise<T>): Promise<T> {
+    async call<T>(provider: ProviderName, fn: (a: ProviderAdapterV2) => Promise<T>): Promise<T> {
       try {
         return await bounded(provider, fn);
       } catch (e) {

@@ -55,11 +55,14 @@ export function sameError(a: ConnectionRecord['error'], b: ConnectionRecord['err
 /** A computed change to a stored connection; null: nothing to change. */
 export type StatePatchFn = (r: ConnectionRecord) => ConnectionStatePatch | null;
 
+/** A provider read's state; `lastSyncedAt` absent when the read does not carry it (the stored one stands). */
+export type ReadState = Omit<ProviderConnectionState, 'lastSyncedAt'> & { lastSyncedAt?: Date | null };
+
 /**
  * Patch from a full provider read. `updateCompleted`: the client reported a finished update
  * mode, which ends an announced expiry.
  */
-export function patchFromRead(s: ProviderConnectionState, now: Date, updateCompleted = false): StatePatchFn {
+export function patchFromRead(s: ReadState, now: Date, updateCompleted = false): StatePatchFn {
   return (r) => {
     const t = now.getTime();
     let expiringUntil = updateCompleted ? null : r.expiringUntil;
@@ -98,6 +101,9 @@ export function patchFromEffect(effect: WebhookEffect, now: Date): StatePatchFn 
         if (r.status === 'CONNECTED' && !r.error && !r.expiringUntil) return null;
         return { status: deriveStatus('CONNECTED', r.consentExpiresAt, null, now), error: null, expiringUntil: null };
       }
+      case 'updates':
+        // The accounts part is a provider re-read (webhook-events.ts), not a patch.
+        return effect.transactions ? { transactionsUpdatedAt: now } : null;
       case 'none':
         return null;
     }

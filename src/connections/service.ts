@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/auth.js';
 import type { ConnectionRecord, ProviderName } from '../domain/connection.js';
-import type { ProviderAdapterV1 } from '../providers/provider.js';
+import type { ProviderAdapterV2 } from '../providers/provider.js';
 import type { ConnectionStore } from '../store/store.js';
 import { visibleTo } from './access.js';
 import { createStateApplier } from './apply.js';
@@ -10,10 +10,12 @@ import { createFreshnessLoader } from './freshness.js';
 import { createLifecycle } from './lifecycle.js';
 import { createProviderCalls } from './provider-calls.js';
 import { createWebhookEvents } from './webhook-events.js';
+import { createAccounts } from './accounts.js';
+import { createTransactionsSync } from './transactions.js';
 
 export interface ConnectionServiceDeps {
   store: ConnectionStore;
-  adapters: Partial<Record<ProviderName, ProviderAdapterV1>>;
+  adapters: Partial<Record<ProviderName, ProviderAdapterV2>>;
   events: ConnectionEvents;
   /** The gateway's webhook URL per provider (PUBLIC_URL + route), put on every link token. */
   webhookUrls: Record<ProviderName, string>;
@@ -33,14 +35,16 @@ export type ConnectionService = ReturnType<typeof createConnectionService>;
  * - apply.ts: the one function that applies a new state to a stored connection;
  * - freshness.ts: the per-request loader that re-reads stale connections;
  * - webhook-events.ts: recording, applying and holding verified deliveries;
- * - lifecycle.ts: the operations (link tokens, exchange, update mode, resets, refresh, remove).
+ * - lifecycle.ts: the operations (link tokens, exchange, update mode, resets, refresh, remove);
+ * - accounts.ts: account re-reads outside a request (webhooks);
+ * - transactions.ts: transactionsSync (gateway cursors over the provider's sync).
  */
 export function createConnectionService(deps: ConnectionServiceDeps) {
   const { store, events, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const calls = createProviderCalls({ adapters: deps.adapters, providerConcurrency: deps.providerConcurrency, logger });
   const applyState = createStateApplier({ store, events, logger, now });
-  const webhooks = createWebhookEvents({ store, applyState, now });
+  const webhooks = createWebhookEvents({ store, applyState, now, rereadAccounts: (id) => accounts.reread(id) });
   const lifecycle = createLifecycle({
     store,
     events,
@@ -52,6 +56,8 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     logger,
     now,
   });
+  const accounts = createAccounts({ store, readAndApply: lifecycle.readAndApply });
+  const transactions = createTransactionsSync({ store, calls });
   const freshness = {
     store,
     logger,
@@ -63,6 +69,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
 
   return {
     ...lifecycle.operations,
+    transactionsSync: transactions.sync,
     /** A per-request loader for GraphQL (batched, freshened; section 5a). */
     createLoader: (caller: Caller) => createFreshnessLoader(freshness, caller),
     /** Record a verified delivery durably (before it is acknowledged); null for a replay. */

@@ -13,7 +13,13 @@ const HELD_EVENTS_LIMIT = 100;
  * acknowledged, apply it through the one state applier, and hold deliveries that race the exchange
  * until their connection is stored.
  */
-export function createWebhookEvents(deps: { store: ConnectionStore; applyState: ApplyState; now: () => Date }) {
+export function createWebhookEvents(deps: {
+  store: ConnectionStore;
+  applyState: ApplyState;
+  now: () => Date;
+  /** Re-read a connection's accounts (and state) from its provider: account or balance changes announced. */
+  rereadAccounts(id: string): Promise<void>;
+}) {
   const { store, applyState } = deps;
   return {
     /**
@@ -45,6 +51,10 @@ export function createWebhookEvents(deps: { store: ConnectionStore; applyState: 
         const r = await store.findByProviderId(w.provider, w.providerConnectionId);
         // Not stored yet (it races the exchange): held, and applied once the connection is stored.
         outcome = r ? (await applyState(r.id, patchFromEffect(w.effect, deps.now()), { kind: 'webhook', occurredAt: w.occurredAt }, r)).outcome : 'unknown_connection';
+        if (r && w.effect.kind === 'updates' && w.effect.accounts) {
+          await deps.rereadAccounts(r.id);
+          outcome = 'applied';
+        }
       }
       await store.setWebhookOutcome(event.id, outcome);
       return outcome;

@@ -12,6 +12,11 @@ export type WebhookEffect =
   | { kind: 'expiring'; until: Date }
   /** The connection was repaired (Plaid LOGIN_REPAIRED): healthy, pending expiry cleared. */
   | { kind: 'repaired' }
+  /**
+   * The provider announced new data: transaction updates (set transactionsUpdatedAt) and/or
+   * changed accounts or balances (re-read the accounts). Both publish connectionUpdated.
+   */
+  | { kind: 'updates'; transactions: boolean; accounts: boolean }
   /** Recorded only. */
   | { kind: 'none' };
 
@@ -24,5 +29,6 @@ export const webhookEffectSchema: z.ZodType<WebhookEffect> = z.discriminatedUnio
   }),
   z.object({ kind: z.literal('expiring'), until: z.coerce.date() }),
   z.object({ kind: z.literal('repaired') }),
+  z.object({ kind: z.literal('updates'), transactions: z.boolean(), accounts: z.boolean() }),
   z.object({ kind: z.literal('none') }),
 ]);

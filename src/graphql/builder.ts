@@ -2,15 +2,22 @@ import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
+import { isDecimal, type Decimal } from '../domain/decimal.js';
+import { isCalendarDate } from '../domain/transaction.js';
 import type { GraphQLContext } from './context.js';
 
 /** Types with Relay nodes (node(id:) resolves these). */
-const NODE_TYPES = new Set(['Connection']);
+const NODE_TYPES = new Set(['Connection', 'Account', 'Transaction']);
 
 /** Plugins and global options only; types live in ./types, one file each. */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
-  Scalars: { DateTime: { Input: Date; Output: Date }; ID: { Input: string; Output: string } };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    ID: { Input: string; Output: string };
+    Decimal: { Input: Decimal; Output: Decimal };
+    Date: { Input: string; Output: string };
+  };
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
   DefaultFieldNullability: false;
@@ -56,5 +63,30 @@ builder.scalarType('DateTime', {
     const d = new Date(String(v));
     if (typeof v !== 'string' || Number.isNaN(d.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string.');
     return d;
+  },
+});
+
+builder.scalarType('Decimal', {
+  description: 'An exact decimal amount as a string, e.g. "-12.34". Never a float.',
+  // Output only ever comes from the exact decimals the adapters read; anything else is a bug, not data.
+  serialize: (v) => {
+    if (!isDecimal(v)) throw new GraphQLError('Decimal: not an exact decimal.');
+    return v;
+  },
+  parseValue: (v) => {
+    if (!isDecimal(v)) throw new GraphQLError('Decimal must be a string like "-12.34".');
+    return v;
+  },
+});
+
+builder.scalarType('Date', {
+  description: 'A calendar date, YYYY-MM-DD.',
+  serialize: (v) => {
+    if (typeof v !== 'string' || !isCalendarDate(v)) throw new GraphQLError('Date: not a calendar date.');
+    return v;
+  },
+  parseValue: (v) => {
+    if (typeof v !== 'string' || !isCalendarDate(v)) throw new GraphQLError('Date must be YYYY-MM-DD.');
+    return v;
   },
 });

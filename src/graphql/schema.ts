@@ -4,6 +4,8 @@ import './types/errors.js';
 import './types/connection.js';
 import './types/connection-events.js';
 import './types/mutations.js';
+import './types/account.js';
+import './types/transaction.js';
 import './types/subscription.js';
 
 builder.queryType({});

@@ -134,7 +134,8 @@ describe('a connection gone at the provider', () => {
     const lt = (await h.gql(carol, CREATE_LINK_TOKEN, { input: { provider: 'PLAID', products: ['auth'] } })).body.data.createLinkToken.linkToken.token;
     const pt = h.plaid.completeLink(lt).public_token;
     const id = (await h.gql(carol, EXCHANGE, { input: { provider: 'PLAID', publicToken: pt } })).body.data.exchangePublicToken.connection.id;
-    h.plaid.injectFault({ path: '/item/get', kind: 'plaid_error', error: { error_type: 'ITEM_ERROR', error_code: 'ITEM_NOT_FOUND', status: 400 } });
+    // The re-read asks /accounts/get; refused at item level, the adapter reads the item's state from /item/get.
+    for (const path of ['/accounts/get', '/item/get']) h.plaid.injectFault({ path, kind: 'plaid_error', error: { error_type: 'ITEM_ERROR', error_code: 'ITEM_NOT_FOUND', status: 400 } });
     const r = (await h.gql(carol, REFRESH, { input: { connectionId: id } })).body.data.refreshConnection;
     expect(r.__typename).toBe('RefreshConnectionPayload');
     expect(r.connection).toMatchObject({ status: 'DISCONNECTED', requiredAction: 'RECONNECT', error: { providerCode: 'ITEM_NOT_FOUND', providerType: 'ITEM_ERROR' } });

@@ -79,3 +79,30 @@ export const REMOVE = /* GraphQL */ `mutation Remove($input: RemoveConnectionInp
     ... on Error { code message }
   }
 }`;
+
+export const ACCOUNT_FIELDS = /* GraphQL */ `fragment AccountFields on Account { id providerAccountId name officialName mask type subtype providerType
+  balances { current available limit currency asOf } }`;
+
+export const TRANSACTION_FIELDS = /* GraphQL */ `fragment TransactionFields on Transaction { id providerTransactionId amount currency date authorizedDate
+  pending description merchantName providerCategory account { id providerAccountId } }`;
+
+export const ACCOUNTS = /* GraphQL */ `query Accounts($id: ID!) {
+  connection(id: $id) { id status accountsUpdatedAt transactionsUpdatedAt accounts { ...AccountFields } }
+}`;
+
+export const ACCOUNTS_PAGE = /* GraphQL */ `query AccountsPage($first: Int) {
+  connections(first: $first) { edges { node { id accounts { id balances { current available limit currency } } } } }
+}`;
+
+export const NODE_ACCOUNT = /* GraphQL */ `query NodeAccount($id: ID!) {
+  node(id: $id) { id ... on Account { ...AccountFields connection { id } } ... on Transaction { ...TransactionFields } }
+}`;
+
+export const TRANSACTIONS_SYNC = /* GraphQL */ `query TransactionsSync($input: TransactionsSyncInput!) {
+  transactionsSync(input: $input) {
+    __typename
+    ... on TransactionsSyncPayload { added { ...TransactionFields } modified { ...TransactionFields } removed nextCursor hasMore }
+    ... on Error { code message }
+    ... on InvalidInputError { field }
+  }
+}`;

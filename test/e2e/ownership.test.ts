@@ -75,6 +75,15 @@ const CALLS: Record<string, CallSpec> = {
   'Mutation.refreshConnection': { kind: 'Connection', ...mutationCall('refreshConnection', 'RefreshConnectionInput', (id) => ({ connectionId: id }), 'input.connectionId') },
   'Mutation.completeUpdateLink': { kind: 'Connection', ...mutationCall('completeUpdateLink', 'CompleteUpdateLinkInput', (id) => ({ connectionId: id }), 'input.connectionId') },
   'Mutation.removeConnection': { kind: 'Connection', ...mutationCall('removeConnection', 'RemoveConnectionInput', (id) => ({ connectionId: id }), 'input.connectionId') },
+  'Query.transactionsSync': {
+    kind: 'Connection',
+    idPaths: ['input.connectionId'],
+    async call(h, token, id) {
+      const res = await h.gql(token, 'query($input: TransactionsSyncInput!) { transactionsSync(input: $input) { __typename ... on Error { code message } } }', { input: { connectionId: id, count: 10 } });
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data.transactionsSync).toMatchObject(NOT_FOUND);
+    },
+  },
   'Subscription.connectionUpdated': {
     kind: 'Connection',
     idPaths: ['id'],
@@ -187,6 +196,26 @@ describe('ownership by enumeration of the schema', () => {
     } finally {
       await theirs.close();
       await mine.close();
+    }
+  });
+});
+
+describe("another user's accounts and transactions", () => {
+  it('node(id:) on an Account or Transaction id of A answers null for B, with no provider call, like a missing id', async () => {
+    for (const p of ['PLAID', 'MONEYKIT'] as const) {
+      const conn = (await h.gql(alice, 'query($id: ID!) { connection(id: $id) { accounts { id } } }', { id: owned[p].id })).body.data.connection;
+      expect(conn.accounts.length).toBeGreaterThan(0);
+      const sync = (await h.gql(alice, 'query($input: TransactionsSyncInput!) { transactionsSync(input: $input) { ... on TransactionsSyncPayload { added { id } } } }', { input: { connectionId: owned[p].id, count: 5 } })).body.data.transactionsSync;
+      expect(sync.added.length).toBeGreaterThan(0);
+      const ids = [conn.accounts[0].id, sync.added[0].id];
+      const missing = [Buffer.from('Account:00000000-0000-4000-8000-000000000000').toString('base64'), Buffer.from('Transaction:00000000-0000-4000-8000-000000000000').toString('base64')];
+      const calls = providerCalls();
+      for (const id of [...ids, ...missing]) {
+        expect((await h.gql(bob, 'query($id: ID!) { node(id: $id) { id } }', { id })).body, id).toEqual({ data: { node: null } });
+      }
+      expect(providerCalls()).toBe(calls);
+      // The owner resolves both.
+      for (const id of ids) expect((await h.gql(alice, 'query($id: ID!) { node(id: $id) { id } }', { id })).body.data.node).toEqual({ id });
     }
   });
 });

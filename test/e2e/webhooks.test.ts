@@ -271,7 +271,7 @@ describe('MoneyKit webhooks through the emulator', () => {
     const c = await linkConnection(h, alice, 'MONEYKIT');
     await h.moneykit.sendWebhook(c.providerConnectionId, { webhook_event: 'transactions.updates_available' });
     const log = await settledEvents(h, 'MONEYKIT', c.providerConnectionId, 1);
-    expect(log[0]).toMatchObject({ eventType: 'transactions.updates_available', outcome: 'recorded' });
+    expect(log[0]).toMatchObject({ eventType: 'transactions.updates_available', outcome: 'applied' });
     expect((log[0]!.payload as { link_id: string }).link_id).toBe(c.providerConnectionId);
     const all = JSON.stringify(await h.store.listWebhookEvents({ limit: 1000 }));
     for (const s of h.secrets) expect(all).not.toContain(s);

@@ -26,6 +26,12 @@ type Documents = {
     "mutation Refresh($input: RefreshConnectionInput!) {\n  refreshConnection(input: $input) {\n    __typename\n    ... on RefreshConnectionPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n    ... on ProviderError { provider providerCode retryAfterSeconds requestId }\n  }\n}": typeof types.RefreshDocument,
     "mutation CompleteUpdate($input: CompleteUpdateLinkInput!) {\n  completeUpdateLink(input: $input) {\n    __typename\n    ... on CompleteUpdateLinkPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n  }\n}": typeof types.CompleteUpdateDocument,
     "mutation Remove($input: RemoveConnectionInput!) {\n  removeConnection(input: $input) {\n    __typename\n    ... on RemoveConnectionPayload { removedConnectionId }\n    ... on Error { code message }\n  }\n}": typeof types.RemoveDocument,
+    "fragment AccountFields on Account { id providerAccountId name officialName mask type subtype providerType\n  balances { current available limit currency asOf } }": typeof types.AccountFieldsFragmentDoc,
+    "fragment TransactionFields on Transaction { id providerTransactionId amount currency date authorizedDate\n  pending description merchantName providerCategory account { id providerAccountId } }": typeof types.TransactionFieldsFragmentDoc,
+    "query Accounts($id: ID!) {\n  connection(id: $id) { id status accountsUpdatedAt transactionsUpdatedAt accounts { ...AccountFields } }\n}": typeof types.AccountsDocument,
+    "query AccountsPage($first: Int) {\n  connections(first: $first) { edges { node { id accounts { id balances { current available limit currency } } } } }\n}": typeof types.AccountsPageDocument,
+    "query NodeAccount($id: ID!) {\n  node(id: $id) { id ... on Account { ...AccountFields connection { id } } ... on Transaction { ...TransactionFields } }\n}": typeof types.NodeAccountDocument,
+    "query TransactionsSync($input: TransactionsSyncInput!) {\n  transactionsSync(input: $input) {\n    __typename\n    ... on TransactionsSyncPayload { added { ...TransactionFields } modified { ...TransactionFields } removed nextCursor hasMore }\n    ... on Error { code message }\n    ... on InvalidInputError { field }\n  }\n}": typeof types.TransactionsSyncDocument,
 };
 const documents: Documents = {
     "fragment ConnectionFields on Connection { id provider providerConnectionId userId status requiredAction\n  error { providerCode providerType message displayMessage }\n  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt }": types.ConnectionFieldsFragmentDoc,
@@ -40,6 +46,12 @@ const documents: Documents = {
     "mutation Refresh($input: RefreshConnectionInput!) {\n  refreshConnection(input: $input) {\n    __typename\n    ... on RefreshConnectionPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n    ... on ProviderError { provider providerCode retryAfterSeconds requestId }\n  }\n}": types.RefreshDocument,
     "mutation CompleteUpdate($input: CompleteUpdateLinkInput!) {\n  completeUpdateLink(input: $input) {\n    __typename\n    ... on CompleteUpdateLinkPayload { connection { ...ConnectionFields } }\n    ... on Error { code message }\n  }\n}": types.CompleteUpdateDocument,
     "mutation Remove($input: RemoveConnectionInput!) {\n  removeConnection(input: $input) {\n    __typename\n    ... on RemoveConnectionPayload { removedConnectionId }\n    ... on Error { code message }\n  }\n}": types.RemoveDocument,
+    "fragment AccountFields on Account { id providerAccountId name officialName mask type subtype providerType\n  balances { current available limit currency asOf } }": types.AccountFieldsFragmentDoc,
+    "fragment TransactionFields on Transaction { id providerTransactionId amount currency date authorizedDate\n  pending description merchantName providerCategory account { id providerAccountId } }": types.TransactionFieldsFragmentDoc,
+    "query Accounts($id: ID!) {\n  connection(id: $id) { id status accountsUpdatedAt transactionsUpdatedAt accounts { ...AccountFields } }\n}": types.AccountsDocument,
+    "query AccountsPage($first: Int) {\n  connections(first: $first) { edges { node { id accounts { id balances { current available limit currency } } } } }\n}": types.AccountsPageDocument,
+    "query NodeAccount($id: ID!) {\n  node(id: $id) { id ... on Account { ...AccountFields connection { id } } ... on Transaction { ...TransactionFields } }\n}": types.NodeAccountDocument,
+    "query TransactionsSync($input: TransactionsSyncInput!) {\n  transactionsSync(input: $input) {\n    __typename\n    ... on TransactionsSyncPayload { added { ...TransactionFields } modified { ...TransactionFields } removed nextCursor hasMore }\n    ... on Error { code message }\n    ... on InvalidInputError { field }\n  }\n}": types.TransactionsSyncDocument,
 };
 
 /**
@@ -104,6 +116,30 @@ export function graphql(source: "mutation CompleteUpdate($input: CompleteUpdateL
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation Remove($input: RemoveConnectionInput!) {\n  removeConnection(input: $input) {\n    __typename\n    ... on RemoveConnectionPayload { removedConnectionId }\n    ... on Error { code message }\n  }\n}"): (typeof documents)["mutation Remove($input: RemoveConnectionInput!) {\n  removeConnection(input: $input) {\n    __typename\n    ... on RemoveConnectionPayload { removedConnectionId }\n    ... on Error { code message }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment AccountFields on Account { id providerAccountId name officialName mask type subtype providerType\n  balances { current available limit currency asOf } }"): (typeof documents)["fragment AccountFields on Account { id providerAccountId name officialName mask type subtype providerType\n  balances { current available limit currency asOf } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment TransactionFields on Transaction { id providerTransactionId amount currency date authorizedDate\n  pending description merchantName providerCategory account { id providerAccountId } }"): (typeof documents)["fragment TransactionFields on Transaction { id providerTransactionId amount currency date authorizedDate\n  pending description merchantName providerCategory account { id providerAccountId } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Accounts($id: ID!) {\n  connection(id: $id) { id status accountsUpdatedAt transactionsUpdatedAt accounts { ...AccountFields } }\n}"): (typeof documents)["query Accounts($id: ID!) {\n  connection(id: $id) { id status accountsUpdatedAt transactionsUpdatedAt accounts { ...AccountFields } }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query AccountsPage($first: Int) {\n  connections(first: $first) { edges { node { id accounts { id balances { current available limit currency } } } } }\n}"): (typeof documents)["query AccountsPage($first: Int) {\n  connections(first: $first) { edges { node { id accounts { id balances { current available limit currency } } } } }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query NodeAccount($id: ID!) {\n  node(id: $id) { id ... on Account { ...AccountFields connection { id } } ... on Transaction { ...TransactionFields } }\n}"): (typeof documents)["query NodeAccount($id: ID!) {\n  node(id: $id) { id ... on Account { ...AccountFields connection { id } } ... on Transaction { ...TransactionFields } }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query TransactionsSync($input: TransactionsSyncInput!) {\n  transactionsSync(input: $input) {\n    __typename\n    ... on TransactionsSyncPayload { added { ...TransactionFields } modified { ...TransactionFields } removed nextCursor hasMore }\n    ... on Error { code message }\n    ... on InvalidInputError { field }\n  }\n}"): (typeof documents)["query TransactionsSync($input: TransactionsSyncInput!) {\n  transactionsSync(input: $input) {\n    __typename\n    ... on TransactionsSyncPayload { added { ...TransactionFields } modified { ...TransactionFields } removed nextCursor hasMore }\n    ... on Error { code message }\n    ... on InvalidInputError { field }\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

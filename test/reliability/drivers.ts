@@ -16,9 +16,10 @@ export interface Driver {
   count(h: Harness, endpoint: Endpoint): number;
 }
 
-const PLAID_PATHS: Record<Endpoint, string> = { read: '/item/get', exchange: '/item/public_token/exchange', linkToken: '/link/token/create' };
+// A re-read is the accounts read, which carries the connection's state (port v2).
+const PLAID_PATHS: Record<Endpoint, string> = { read: '/accounts/get', exchange: '/item/public_token/exchange', linkToken: '/link/token/create' };
 const MK_PATHS: Record<Endpoint, { method: string; path: string; match: RegExp }> = {
-  read: { method: 'GET', path: '/links/{id}', match: /^\/links\/[^/]+$/ },
+  read: { method: 'GET', path: '/links/{id}/accounts', match: /^\/links\/[^/]+\/accounts$/ },
   exchange: { method: 'POST', path: '/link-session/exchange-token', match: /^\/link-session\/exchange-token$/ },
   linkToken: { method: 'POST', path: '/link-session', match: /^\/link-session$/ },
 };

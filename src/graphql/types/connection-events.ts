@@ -11,6 +11,7 @@ const STATUS_OF_EFFECT: Record<WebhookEffect['kind'], (e: WebhookEffect) => Conn
   state: (e) => (e.kind === 'state' ? e.status : null),
   expiring: () => 'EXPIRING',
   repaired: () => 'CONNECTED',
+  updates: () => null,
   none: () => null,
 };
 

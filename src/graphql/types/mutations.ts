@@ -18,7 +18,7 @@ export const LinkTokenType = builder.objectRef<LinkTokenInfo>('LinkToken').imple
 });
 
 /** Mutation ids arrive as plain IDs so a malformed one becomes an InvalidInputError result, not a top-level error. */
-function internalId(globalId: string, field = 'connectionId'): string {
+export function internalId(globalId: string, field = 'connectionId'): string {
   try {
     const id = connectionIdFrom(globalId);
     if (id) return id;

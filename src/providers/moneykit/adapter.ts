@@ -13,7 +13,6 @@ import {
   type CreateLinkTokenParams,
   type CreateUpdateLinkTokenParams,
   type ExchangeResult,
-  type ProviderAdapterV1,
   type ProviderAdapterV2,
 } from '../provider.js';
 import { onceReporter } from '../unknown-values.js';
@@ -112,11 +111,7 @@ export const MONEYKIT_AMOUNT_SIGN = {
   debit: 'negated',
 } as const satisfies Record<MoneyKitTransactionType, 'as_sent' | 'negated'>;
 
-/**
- * Implements every member of ProviderAdapterV2; `specificationVersion` stays 'v1' until the
- * connections service is moved to the V2 port (then it becomes 'v2' and this extends V2).
- */
-export interface MoneyKitAdapter extends ProviderAdapterV1, Pick<ProviderAdapterV2, 'getAccounts' | 'syncTransactions'> {
+export interface MoneyKitAdapter extends ProviderAdapterV2 {
   readonly provider: 'MONEYKIT';
   /** Every link MoneyKit holds for one customer_user.id (`GET /users/{id}/links`). */
   listUserLinks(userId: string): Promise<MoneyKitUserLink[]>;
@@ -296,7 +291,7 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
   }
 
   return {
-    specificationVersion: 'v1',
+    specificationVersion: 'v2',
     provider: 'MONEYKIT',
     sandbox,
     products: MONEYKIT_PRODUCTS,

@@ -165,11 +165,15 @@ const moneyKitWebhookSchema = z.looseObject({
   // Note: the webhook's field is `error`; the link object calls it `error_code`.
   error: z.string().nullish(),
   error_message: z.string().nullish(),
+  product: z.string().nullish(),
 });
 type MoneyKitWebhookBody = z.infer<typeof moneyKitWebhookSchema>;
 
-/** webhook_event -> how its effect is derived; events not listed (product refreshes, transactions) are recorded only. */
+/** webhook_event -> how its effect is derived; events not listed are recorded only. */
 const MONEYKIT_EVENT_EFFECT: Partial<Record<string, (b: MoneyKitWebhookBody, report: UnknownValueSink) => WebhookEffect>> = {
+  'transactions.updates_available': () => ({ kind: 'updates', transactions: true, accounts: false }),
+  // A refreshed `accounts` product means new accounts or balances: re-read them.
+  'link.product_refresh': (b) => (b.product === 'accounts' ? { kind: 'updates', transactions: false, accounts: true } : { kind: 'none' }),
   'link.state_changed': (b, report) => {
     if (!b.state) return { kind: 'none' };
     const error = linkError(b.state, b.error);

@@ -18,7 +18,7 @@ import {
 } from '../http.js';
 import { parseProviderJson } from '../json.js';
 import type { UnknownCodeReporter } from '../normalize.js';
-import { assertSyncCount, type ConnectionRef, type CreateLinkTokenParams, type CreateUpdateLinkTokenParams, type ProviderAdapterV1, type ProviderAdapterV2 } from '../provider.js';
+import { assertSyncCount, type ConnectionRef, type CreateLinkTokenParams, type CreateUpdateLinkTokenParams, type ProviderAdapterV2 } from '../provider.js';
 import { onceReporter } from '../unknown-values.js';
 import { plaidAccountType } from './accounts.js';
 import { plaidFailureKind } from './errors.js';
@@ -66,11 +66,7 @@ export interface PlaidAdapterSettings {
   unknownValueReporter?: UnknownCodeReporter;
 }
 
-/**
- * Implements every member of ProviderAdapterV2; `specificationVersion` stays 'v1' until the
- * connections service is moved to the V2 port (then it becomes 'v2' and this extends V2).
- */
-export interface PlaidAdapter extends ProviderAdapterV1, Pick<ProviderAdapterV2, 'getAccounts' | 'syncTransactions'> {
+export interface PlaidAdapter extends ProviderAdapterV2 {
   readonly provider: 'PLAID';
   close(): Promise<void>;
 }
@@ -372,7 +368,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
   }
 
   return {
-    specificationVersion: 'v1',
+    specificationVersion: 'v2',
     provider: 'PLAID',
     sandbox: settings.env === 'sandbox',
     products: PLAID_LINK_PRODUCTS,

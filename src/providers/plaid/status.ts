@@ -82,6 +82,19 @@ export const PLAID_ITEM_WEBHOOK_EFFECT = {
   WEBHOOK_UPDATE_ACKNOWLEDGED: 'error_if_present', // carries the item's error, if any
 } as const satisfies Record<string, 'error' | 'expiring' | 'repaired' | 'record' | 'error_if_present'>;
 
+/**
+ * Data announcements ("<webhook_type>.<webhook_code>"): what the gateway marks or re-reads.
+ * Plaid has no balance webhook; DEFAULT_UPDATE follows every refresh (balances included), so it
+ * also re-reads the accounts.
+ */
+export const PLAID_DATA_WEBHOOK_EFFECT: Partial<Record<string, { transactions: boolean; accounts: boolean }>> = {
+  'TRANSACTIONS.SYNC_UPDATES_AVAILABLE': { transactions: true, accounts: false },
+  'TRANSACTIONS.DEFAULT_UPDATE': { transactions: true, accounts: true },
+  'TRANSACTIONS.INITIAL_UPDATE': { transactions: true, accounts: true },
+  'TRANSACTIONS.HISTORICAL_UPDATE': { transactions: true, accounts: false },
+  'TRANSACTIONS.TRANSACTIONS_REMOVED': { transactions: true, accounts: false },
+};
+
 /** Plaid documents PENDING_DISCONNECT as "in 7 days"; the webhook carries no date. */
 export const PLAID_PENDING_DISCONNECT_DAYS = 7;
 /** Plaid sends PENDING_EXPIRATION this many days ahead of consent_expiration_time. */

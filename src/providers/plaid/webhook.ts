@@ -23,6 +23,7 @@ import { plaidErrorSchema, type PlaidErrorBody } from './schemas.js';
 import {
   plaidErrorInfo,
   plaidItemStatus,
+  PLAID_DATA_WEBHOOK_EFFECT,
   PLAID_ITEM_WEBHOOK_EFFECT,
   PLAID_PENDING_DISCONNECT_DAYS,
   PLAID_PENDING_EXPIRATION_DAYS,
@@ -252,8 +253,12 @@ function validDate(s: string | null | undefined): Date | null {
   return Number.isNaN(t) ? null : new Date(t);
 }
 
-/** What an ITEM webhook does to a connection, from PLAID_ITEM_WEBHOOK_EFFECT. */
+/** What a webhook does to a connection: data announcements from PLAID_DATA_WEBHOOK_EFFECT, ITEM ones from PLAID_ITEM_WEBHOOK_EFFECT. */
 export function plaidWebhookEffect(body: PlaidWebhookBody, occurredAt: Date, report: UnknownValueSink): WebhookEffect {
+  const data = Object.prototype.hasOwnProperty.call(PLAID_DATA_WEBHOOK_EFFECT, `${body.webhook_type}.${body.webhook_code}`)
+    ? PLAID_DATA_WEBHOOK_EFFECT[`${body.webhook_type}.${body.webhook_code}`]
+    : undefined;
+  if (data) return { kind: 'updates', ...data };
   if (body.webhook_type !== 'ITEM') return { kind: 'none' };
   const code = body.webhook_code;
   const rule = Object.prototype.hasOwnProperty.call(PLAID_ITEM_WEBHOOK_EFFECT, code)

@@ -6,7 +6,7 @@ import {
   jwtExpiry,
   type MoneyKitAdapter,
 } from '../../../src/providers/moneykit/index.js';
-import type { ProviderAdapterV1 } from '../../../src/providers/provider.js';
+import type { ProviderAdapterV2 } from '../../../src/providers/provider.js';
 import { CLIENT_SECRET, createFakeMoneyKit, fakeJwt, link, mkError, rejection, type FakeMoneyKit } from './fake-moneykit.js';
 
 const WEBHOOK = 'https://gw.example/webhooks/moneykit';
@@ -45,9 +45,9 @@ describe('MoneyKit adapter', () => {
     await mk.close();
   });
 
-  it('implements the v1 port', () => {
-    const port: ProviderAdapterV1 = adapter;
-    expect(port.specificationVersion).toBe('v1');
+  it('implements the v2 port', () => {
+    const port: ProviderAdapterV2 = adapter;
+    expect(port.specificationVersion).toBe('v2');
     expect(port.provider).toBe('MONEYKIT');
     expect(port.sandbox).toBe(true);
     expect(port.requiresRedirectUri).toBe(true);

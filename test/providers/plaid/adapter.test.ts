@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPlaidEmulator, type PlaidEmulator } from '../../../src/emulators/plaid/server.js';
 import { ProviderCallError } from '../../../src/providers/errors.js';
 import { createPlaidAdapter, type PlaidAdapter, type PlaidAdapterSettings } from '../../../src/providers/plaid/index.js';
-import type { ConnectionRef, ProviderAdapterV1 } from '../../../src/providers/provider.js';
+import type { ConnectionRef, ProviderAdapterV2 } from '../../../src/providers/provider.js';
 
 const CLIENT_ID = 'adapter-client';
 const SECRET = 'adapter-secret-0d4be7';
@@ -75,9 +75,9 @@ describe('Plaid adapter against the emulator', () => {
     await emu?.close();
   });
 
-  it('implements the v1 port', () => {
-    const port: ProviderAdapterV1 = adapter;
-    expect(port).toMatchObject({ specificationVersion: 'v1', provider: 'PLAID', sandbox: true, requiresRedirectUri: false });
+  it('implements the v2 port', () => {
+    const port: ProviderAdapterV2 = adapter;
+    expect(port).toMatchObject({ specificationVersion: 'v2', provider: 'PLAID', sandbox: true, requiresRedirectUri: false });
     expect(port.products).toContain('transactions');
     expect(port.products).not.toContain('balance'); // refused by /link/token/create
   });

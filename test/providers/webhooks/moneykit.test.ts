@@ -109,15 +109,16 @@ describe('MoneyKit webhook verifier: genuine deliveries', () => {
     expect(v.effect).toMatchObject({ kind: 'state', status: 'LOGIN_REQUIRED', error: { providerCode: 'auth_expired', providerType: null, message: expect.any(String) } });
   });
 
-  it('product and transaction events are recorded only', async () => {
-    for (const body of [
-      { webhook_event: 'link.product_refresh', product: 'transactions', state: 'completed', state_changed_at: '2025-03-04T05:06:07' },
-      { webhook_event: 'transactions.updates_available', has_history: true },
-      { webhook_event: 'product.state_changed' },
-    ]) {
+  it('transactions.updates_available announces transactions; an accounts refresh re-reads accounts; other product events are recorded only', async () => {
+    for (const [body, effect] of [
+      [{ webhook_event: 'transactions.updates_available', has_history: true }, { kind: 'updates', transactions: true, accounts: false }],
+      [{ webhook_event: 'link.product_refresh', product: 'accounts', state: 'completed' }, { kind: 'updates', transactions: false, accounts: true }],
+      [{ webhook_event: 'link.product_refresh', product: 'transactions', state: 'completed', state_changed_at: '2025-03-04T05:06:07' }, { kind: 'none' }],
+      [{ webhook_event: 'product.state_changed' }, { kind: 'none' }],
+    ] as const) {
       const v = await deliver(mkBody(body));
       expect(v.eventType).toBe(body.webhook_event);
-      expect(v.effect).toEqual({ kind: 'none' });
+      expect(v.effect, body.webhook_event).toEqual(effect);
     }
   });
 

@@ -217,10 +217,17 @@ describe('Plaid webhook verifier: genuine deliveries', () => {
     expect(resent.dedupeKey).not.toBe(first.dedupeKey);
   });
 
-  it('non-ITEM webhooks and unknown ITEM codes are recorded only', async () => {
+  it('TRANSACTIONS announcements mark transactions (DEFAULT_UPDATE also re-reads accounts: Plaid has no balance webhook)', async () => {
     const tx = await deliver(plaidBody({ webhook_type: 'TRANSACTIONS', webhook_code: 'SYNC_UPDATES_AVAILABLE', item_id: ITEM }));
     expect(tx.eventType).toBe('TRANSACTIONS.SYNC_UPDATES_AVAILABLE');
-    expect(tx.effect).toEqual({ kind: 'none' });
+    expect(tx.effect).toEqual({ kind: 'updates', transactions: true, accounts: false });
+    const def = await deliver(plaidBody({ webhook_type: 'TRANSACTIONS', webhook_code: 'DEFAULT_UPDATE', item_id: ITEM, new_transactions: 0 }));
+    expect(def.effect).toEqual({ kind: 'updates', transactions: true, accounts: true });
+  });
+
+  it('other non-ITEM webhooks and unknown ITEM codes are recorded only', async () => {
+    const auth = await deliver(plaidBody({ webhook_type: 'AUTH', webhook_code: 'AUTOMATICALLY_VERIFIED', item_id: ITEM }));
+    expect(auth.effect).toEqual({ kind: 'none' });
     const other = await deliver(plaidBody({ webhook_type: 'ITEM', webhook_code: 'SOMETHING_NEW', item_id: ITEM, error: loginRequired }));
     expect(other.effect).toEqual({ kind: 'none' });
   });

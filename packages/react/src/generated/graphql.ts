@@ -112,6 +112,8 @@ type KitError_ProviderError_Fragment = { provider: Provider, providerCode: strin
 
 type KitError_ProviderNotConfiguredError_Fragment = { code: ErrorCode, message: string };
 
+type KitError_RateLimitedError_Fragment = { code: ErrorCode, message: string };
+
 type KitError_SandboxOnlyError_Fragment = { code: ErrorCode, message: string };
 
 export type KitErrorFragment =
@@ -119,6 +121,7 @@ export type KitErrorFragment =
   | KitError_NotFoundError_Fragment
   | KitError_ProviderError_Fragment
   | KitError_ProviderNotConfiguredError_Fragment
+  | KitError_RateLimitedError_Fragment
   | KitError_SandboxOnlyError_Fragment
 ;
 
@@ -160,9 +163,9 @@ export type KitCreateLinkTokenMutationVariables = Exact<{
 export type KitCreateLinkTokenMutation = { createLinkToken:
     | { __typename: 'CreateLinkTokenPayload', linkToken: { provider: Provider, mode: LinkMode, token: string, expiresAt: string } }
     | { __typename: 'InvalidInputError', field: string | null, code: ErrorCode, message: string }
-    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type KitExchangePublicTokenMutationVariables = Exact<{
@@ -173,9 +176,9 @@ export type KitExchangePublicTokenMutationVariables = Exact<{
 export type KitExchangePublicTokenMutation = { exchangePublicToken:
     | { __typename: 'ExchangePublicTokenPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
     | { __typename: 'InvalidInputError', field: string | null, code: ErrorCode, message: string }
-    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type KitCreateUpdateLinkTokenMutationVariables = Exact<{
@@ -189,6 +192,7 @@ export type KitCreateUpdateLinkTokenMutation = { createUpdateLinkToken:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type KitCompleteUpdateLinkMutationVariables = Exact<{
@@ -202,6 +206,7 @@ export type KitCompleteUpdateLinkMutation = { completeUpdateLink:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type KitRefreshConnectionMutationVariables = Exact<{
@@ -214,6 +219,7 @@ export type KitRefreshConnectionMutation = { refreshConnection:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'RefreshConnectionPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
    };
 
@@ -227,6 +233,7 @@ export type KitResetConnectionMutation = { resetConnection:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'ResetConnectionPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
     | { __typename: 'SandboxOnlyError', code: ErrorCode, message: string }
    };
@@ -241,6 +248,7 @@ export type KitRemoveConnectionMutation = { removeConnection:
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
     | { __typename: 'RemoveConnectionPayload', removedConnectionId: string }
    };
 

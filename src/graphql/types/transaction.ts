@@ -1,0 +1,69 @@
+import type { TransactionRecord } from '../../store/store.js';
+import type { TransactionsSyncResult } from '../../connections/transactions.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import { AccountRef } from './account.js';
+import { CONNECTION_MUTATION_ERRORS } from './errors.js';
+import { internalId } from './mutations.js';
+
+export const TransactionRef = builder.objectRef<TransactionRecord>('Transaction');
+
+builder.node(TransactionRef, {
+  id: { resolve: (t) => t.id },
+  // Owner-checked through the connection: another user's transaction answers like a missing one.
+  loadWithoutCache: (id, ctx) => ctx.loader.transaction(id),
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'providerTransactionId' in v,
+  fields: (t) => ({
+    account: t.field({
+      type: AccountRef,
+      resolve: async (tx, _args, ctx) => {
+        const a = await ctx.loader.account(tx.accountId);
+        if (!a) throw new Error('transaction of an account no longer listed');
+        return a;
+      },
+    }),
+    providerTransactionId: t.exposeString('providerTransactionId'),
+    amount: t.field({ type: 'Decimal', description: "Signed from the account holder's side: negative = money out, positive = money in.", resolve: (tx) => tx.amount }),
+    currency: t.exposeString('currency', { nullable: true }),
+    date: t.field({ type: 'Date', description: 'Posted date; for a pending transaction, the transaction date.', resolve: (tx) => tx.date }),
+    authorizedDate: t.field({ type: 'Date', nullable: true, resolve: (tx) => tx.authorizedDate }),
+    pending: t.exposeBoolean('pending'),
+    description: t.exposeString('description', { description: 'Plaid name / MoneyKit description.' }),
+    merchantName: t.exposeString('merchantName', { nullable: true }),
+    providerCategory: t.exposeString('providerCategory', { nullable: true, description: "The provider's own category label, unchanged." }),
+  }),
+});
+
+const TransactionsSyncInput = builder.inputType('TransactionsSyncInput', {
+  fields: (t) => ({
+    connectionId: t.id({ required: true }),
+    cursor: t.string({ required: false, description: 'null: from the beginning of the history the provider has.' }),
+    count: t.int({ required: false, description: '1..500, default 100.' }),
+  }),
+});
+
+const TransactionsSyncPayload = builder.objectRef<TransactionsSyncResult>('TransactionsSyncPayload').implement({
+  fields: (t) => ({
+    added: t.field({ type: [TransactionRef], resolve: (p) => p.added }),
+    modified: t.field({ type: [TransactionRef], resolve: (p) => p.modified }),
+    removed: t.field({ type: ['ID'], description: 'Transaction ids the client must drop.', resolve: (p) => p.removed.map((id) => encodeGlobalID('Transaction', id)) }),
+    nextCursor: t.exposeString('nextCursor', { description: 'Opaque; pass it back to continue.' }),
+    hasMore: t.exposeBoolean('hasMore'),
+  }),
+});
+
+builder.queryField('transactionsSync', (t) =>
+  t.field({
+    type: TransactionsSyncPayload,
+    description:
+      "One page of the connection's transaction changes. A ProviderError with code INVALID_STATE means the data changed during pagination: restart from the cursor held before the first page.",
+    args: { input: t.arg({ type: TransactionsSyncInput, required: true }) },
+    errors: { types: CONNECTION_MUTATION_ERRORS, directResult: true, union: { name: 'TransactionsSyncResult' } },
+    resolve: async (_r, { input }, ctx) => {
+      const connectionId = internalId(input.connectionId);
+      // Every page is a provider call: it spends from the caller's budget like a mutation.
+      ctx.spendProviderCall();
+      return ctx.service.transactionsSync(ctx.caller, { connectionId, cursor: input.cursor ?? null, count: input.count ?? null });
+    },
+  }),
+);
