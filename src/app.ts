@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/auth.js';
 import type { Config } from './config.js';
 import { createConnectionEvents, type EventTarget } from './connections/events.js';
+import type { ConnectionImporter } from './connections/import.js';
 import { createConnectionService } from './connections/service.js';
 import { webhookUrls } from './http-paths.js';
 import type { ProviderName } from './domain/connection.js';
@@ -68,7 +69,7 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
   };
   // Each adapter method is one provider operation: one deadline, judged by the breaker.
   const guarded = <A extends object>(provider: ProviderName, adapter: A) => transports.find((t) => t.provider === provider)!.guard(adapter);
-  const adapters: Partial<Record<ProviderName, ProviderAdapterV1 & { close(): Promise<void> }>> = {};
+  const adapters: Partial<Record<ProviderName, ProviderAdapterV1 & ConnectionImporter & { close(): Promise<void> }>> = {};
   const verifiers: Partial<Record<ProviderName, WebhookVerifier & { close(): Promise<void> }>> = {};
   if (config.plaid) {
     const p = config.plaid;

@@ -7,13 +7,14 @@ import { visibleTo } from './access.js';
 import { createStateApplier } from './apply.js';
 import type { ConnectionEvents } from './events.js';
 import { createFreshnessLoader } from './freshness.js';
+import { createImport, type ConnectionImporter } from './import.js';
 import { createLifecycle } from './lifecycle.js';
 import { createProviderCalls } from './provider-calls.js';
 import { createWebhookEvents } from './webhook-events.js';
 
 export interface ConnectionServiceDeps {
   store: ConnectionStore;
-  adapters: Partial<Record<ProviderName, ProviderAdapterV1>>;
+  adapters: Partial<Record<ProviderName, ProviderAdapterV1 & ConnectionImporter>>;
   events: ConnectionEvents;
   /** The gateway's webhook URL per provider (PUBLIC_URL + route), put on every link token. */
   webhookUrls: Record<ProviderName, string>;
@@ -33,7 +34,8 @@ export type ConnectionService = ReturnType<typeof createConnectionService>;
  * - apply.ts: the one function that applies a new state to a stored connection;
  * - freshness.ts: the per-request loader that re-reads stale connections;
  * - webhook-events.ts: recording, applying and holding verified deliveries;
- * - lifecycle.ts: the operations (link tokens, exchange, update mode, resets, refresh, remove).
+ * - lifecycle.ts: the operations (link tokens, exchange, update mode, resets, refresh, remove);
+ * - import.ts: importConnection (existing provider connections, contract section 8).
  */
 export function createConnectionService(deps: ConnectionServiceDeps) {
   const { store, events, logger } = deps;
@@ -61,8 +63,11 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     readAndApply: lifecycle.readAndApply,
   };
 
+  const importConnection = createImport({ store, events, calls, importers: deps.adapters, applyState, readAndApply: lifecycle.readAndApply, applyHeld: webhooks.applyHeld, webhookUrls: deps.webhookUrls, logger, now });
+
   return {
     ...lifecycle.operations,
+    importConnection,
     /** A per-request loader for GraphQL (batched, freshened; section 5a). */
     createLoader: (caller: Caller) => createFreshnessLoader(freshness, caller),
     /** Record a verified delivery durably (before it is acknowledged); null for a replay. */

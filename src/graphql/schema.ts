@@ -3,6 +3,7 @@ import './types/enums.js';
 import './types/errors.js';
 import './types/connection.js';
 import './types/mutations.js';
+import './types/import.js';
 import './types/subscription.js';
 
 builder.queryType({});

@@ -114,7 +114,7 @@ export const MONEYKIT_AMOUNT_SIGN = {
  * Implements every member of ProviderAdapterV2; `specificationVersion` stays 'v1' until the
  * connections service is moved to the V2 port (then it becomes 'v2' and this extends V2).
  */
-export interface MoneyKitAdapter extends ProviderAdapterV1, Pick<ProviderAdapterV2, 'getAccounts' | 'syncTransactions'> {
+export interface MoneyKitAdapter extends ProviderAdapterV1, Pick<ProviderAdapterV2, 'getAccounts' | 'syncTransactions' | 'lookupConnection' | 'setWebhookUrl'> {
   readonly provider: 'MONEYKIT';
   /** Every link MoneyKit holds for one customer_user.id (`GET /users/{id}/links`). */
   listUserLinks(userId: string): Promise<MoneyKitUserLink[]>;
@@ -133,6 +133,9 @@ export function jwtExpiry(token: string): Date | null {
     return null;
   }
 }
+
+/** `GET /links/{id}` refusals meaning a link id offered for import names no link this app can use. */
+const MONEYKIT_UNUSABLE_LINK_CODES: ReadonlySet<string> = new Set(['link_error.not_found', 'link_error.unauthorized_access', 'link_error.deleted']);
 
 function invalidInput(message: string): ProviderCallError {
   return new ProviderCallError({ provider: 'MONEYKIT', kind: 'INVALID_INPUT', message, notSent: true });
@@ -378,6 +381,24 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
     },
 
     getConnection,
+
+    async lookupConnection(credential: string): Promise<ExchangeResult> {
+      let link: MoneyKitLink;
+      try {
+        link = await getLink(credential);
+      } catch (e) {
+        if (!(e instanceof ProviderCallError && e.providerCode !== null && MONEYKIT_UNUSABLE_LINK_CODES.has(e.providerCode))) throw e;
+        throw new ProviderCallError({ provider: 'MONEYKIT', kind: 'INVALID_INPUT', message: `credential is not a MoneyKit link this app can use (${e.providerCode}).`, providerCode: e.providerCode, httpStatus: e.httpStatus, requestId: e.requestId });
+      }
+      // Deleted links are still answered for 90 days: nothing left to import.
+      if (link.state === 'deleted') throw new ProviderCallError({ provider: 'MONEYKIT', kind: 'INVALID_INPUT', message: 'credential names a deleted MoneyKit link.', providerCode: 'link_error.deleted' });
+      return { providerConnectionId: link.link_id, credential: null, providerUserId: null, state: await normalize(link) };
+    },
+
+    async setWebhookUrl(ref: ConnectionRef, url: string): Promise<void> {
+      // Only `webhook` is sent: PATCH leaves the link's tags as they are.
+      await client.json({ op: 'links.update', method: 'PATCH', path: linkPath(ref.providerConnectionId), body: { webhook: url }, idempotent: true }, linkSchema);
+    },
 
     async getAccounts(ref: ConnectionRef): Promise<ProviderAccountsRead> {
       let res: z.infer<typeof accountsResponseSchema>;
