@@ -43,7 +43,8 @@ try {
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
-    NODE_ENV: 'production',
+    // Not production: that would ask for METRICS_TOKEN, which a command without HTTP does not use.
+    NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
     PUBLIC_URL: sinkUrl,
@@ -57,6 +58,7 @@ try {
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file, '--report', report], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const code = await new Promise<number | null>((r) => child.on('close', r));
+  if (code !== 0 && code !== 1) throw new Error(`import command exited ${code}`);
   const r = JSON.parse(await readFile(report, 'utf8')) as { counts: { imported: number; failed: number }; linesPerSecond: number };
   if (code !== 0 || r.counts.imported !== ITEMS || r.counts.failed !== 0) throw new Error(`import did not succeed: exit ${code}, ${JSON.stringify(r.counts)}`);
   const calls = emu.requests.length;
