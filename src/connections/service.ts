@@ -7,6 +7,7 @@ import { visibleTo } from './access.js';
 import { createStateApplier } from './apply.js';
 import type { ConnectionEvents } from './events.js';
 import { createFreshnessLoader } from './freshness.js';
+import { createImport } from './import.js';
 import { createLifecycle } from './lifecycle.js';
 import { createProviderCalls } from './provider-calls.js';
 import { createWebhookEvents } from './webhook-events.js';
@@ -38,6 +39,7 @@ export type ConnectionService = ReturnType<typeof createConnectionService>;
  * - lifecycle.ts: the operations (link tokens, exchange, update mode, resets, refresh, remove);
  * - accounts.ts: account re-reads outside a request (webhooks);
  * - transactions.ts: transactionsSync (gateway cursors over the provider's sync).
+ * - import.ts: importConnection (existing provider connections, contract section 8).
  */
 export function createConnectionService(deps: ConnectionServiceDeps) {
   const { store, events, logger } = deps;
@@ -67,9 +69,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     readAndApply: lifecycle.readAndApply,
   };
 
+  const importConnection = createImport({ store, events, calls, applyState, readAndApply: lifecycle.readAndApply, applyHeld: webhooks.applyHeld, webhookUrls: deps.webhookUrls, logger, now });
+
   return {
     ...lifecycle.operations,
     transactionsSync: transactions.sync,
+    importConnection,
     /** A per-request loader for GraphQL (batched, freshened; section 5a). */
     createLoader: (caller: Caller) => createFreshnessLoader(freshness, caller),
     /** Record a verified delivery durably (before it is acknowledged); null for a replay. */

@@ -6,6 +6,7 @@ import './types/connection-events.js';
 import './types/mutations.js';
 import './types/account.js';
 import './types/transaction.js';
+import './types/import.js';
 import './types/subscription.js';
 
 builder.queryType({});

@@ -80,6 +80,21 @@ export interface ProviderAdapterV2 extends Omit<ProviderAdapterV1, 'specificatio
    * first page.
    */
   syncTransactions(ref: ConnectionRef, page: { cursor: string | null; count: number }): Promise<ProviderTransactionsPage>;
+
+  /**
+   * Bringing existing connections (contract section 8): read a connection made outside the
+   * gateway by its credential (Plaid access_token via `/item/get`, MoneyKit link id via
+   * `GET /links/{id}`), returning its id, the credential to store (null for MoneyKit) and its
+   * state. A credential the provider does not recognise, or one naming a removed/deleted
+   * connection, rejects with kind INVALID_INPUT (message without the credential). Reads only.
+   */
+  lookupConnection(credential: string): Promise<ExchangeResult>;
+
+  /**
+   * Point the connection's webhooks at `url` (Plaid `/item/webhook/update`, which acknowledges
+   * with WEBHOOK_UPDATE_ACKNOWLEDGED at the new URL; MoneyKit `PATCH /links/{id}`). Idempotent.
+   */
+  setWebhookUrl(ref: ConnectionRef, url: string): Promise<void>;
 }
 
 /** Bounds of `count` in syncTransactions (both providers allow 1..500). */
@@ -155,6 +170,8 @@ export const PROVIDER_OPERATIONS = {
   removeConnection: true,
   getAccounts: true,
   syncTransactions: true,
+  lookupConnection: true,
+  setWebhookUrl: true,
 } as const satisfies Record<ProviderOperation, true>;
 
 /**

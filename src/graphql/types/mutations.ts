@@ -71,7 +71,8 @@ const ExchangePublicTokenInput = builder.inputType('ExchangePublicTokenInput', {
     publicToken: t.string({ required: true, description: 'MoneyKit: the exchangeable token.' }),
   }),
 });
-const ConnectionPayload = (name: string) =>
+/** A payload carrying one connection (shared by the connection mutations, import.ts included). */
+export const ConnectionPayload = (name: string) =>
   payloadType<{ connection: ConnectionRecord }>(name, (t) => ({
     connection: t.field({ type: ConnectionRef, resolve: (p) => p.connection }),
   }));

@@ -131,6 +131,9 @@ export function jwtExpiry(token: string): Date | null {
   }
 }
 
+/** `GET /links/{id}` refusals meaning a link id offered for import names no link this app can use. */
+const MONEYKIT_UNUSABLE_LINK_CODES: ReadonlySet<string> = new Set(['link_error.not_found', 'link_error.unauthorized_access', 'link_error.deleted']);
+
 function invalidInput(message: string): ProviderCallError {
   return new ProviderCallError({ provider: 'MONEYKIT', kind: 'INVALID_INPUT', message, notSent: true });
 }
@@ -376,6 +379,24 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
     },
 
     getConnection,
+
+    async lookupConnection(credential: string): Promise<ExchangeResult> {
+      let link: MoneyKitLink;
+      try {
+        link = await getLink(credential);
+      } catch (e) {
+        if (!(e instanceof ProviderCallError && e.providerCode !== null && MONEYKIT_UNUSABLE_LINK_CODES.has(e.providerCode))) throw e;
+        throw new ProviderCallError({ provider: 'MONEYKIT', kind: 'INVALID_INPUT', message: `credential is not a MoneyKit link this app can use (${e.providerCode}).`, providerCode: e.providerCode, httpStatus: e.httpStatus, requestId: e.requestId });
+      }
+      // Deleted links are still answered for 90 days: nothing left to import.
+      if (link.state === 'deleted') throw new ProviderCallError({ provider: 'MONEYKIT', kind: 'INVALID_INPUT', message: 'credential names a deleted MoneyKit link.', providerCode: 'link_error.deleted' });
+      return { providerConnectionId: link.link_id, credential: null, providerUserId: null, state: await normalize(link) };
+    },
+
+    async setWebhookUrl(ref: ConnectionRef, url: string): Promise<void> {
+      // Only `webhook` is sent: PATCH leaves the link's tags as they are.
+      await client.json({ op: 'links.update', method: 'PATCH', path: linkPath(ref.providerConnectionId), body: { webhook: url }, idempotent: true }, linkSchema);
+    },
 
     async getAccounts(ref: ConnectionRef): Promise<ProviderAccountsRead> {
       let res: z.infer<typeof accountsResponseSchema>;

@@ -15,6 +15,7 @@ export type MoneyKitOperation =
   | 'link-session.create'
   | 'link-session.exchange-token'
   | 'links.get'
+  | 'links.update'
   | 'links.reset'
   | 'links.delete'
   | 'users.links'

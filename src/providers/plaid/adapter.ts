@@ -18,7 +18,7 @@ import {
 } from '../http.js';
 import { parseProviderJson } from '../json.js';
 import type { UnknownCodeReporter } from '../normalize.js';
-import { assertSyncCount, type ConnectionRef, type CreateLinkTokenParams, type CreateUpdateLinkTokenParams, type ProviderAdapterV2 } from '../provider.js';
+import { assertSyncCount, type ConnectionRef, type CreateLinkTokenParams, type CreateUpdateLinkTokenParams, type ExchangeResult, type ProviderAdapterV2 } from '../provider.js';
 import { onceReporter } from '../unknown-values.js';
 import { plaidAccountType } from './accounts.js';
 import { plaidFailureKind } from './errors.js';
@@ -75,6 +75,9 @@ const API_VERSION = '2020-09-14';
 
 /** /item/get answers that mean the item no longer exists (its status, not a failed call). */
 const PLAID_GONE_CODES = new Set(['ITEM_NOT_FOUND', 'ITEM_CONCURRENTLY_DELETED']);
+
+/** /item/get answers meaning an access token offered for import names no item these keys can use. */
+const PLAID_UNUSABLE_CREDENTIAL_CODES = new Set(['INVALID_ACCESS_TOKEN', ...PLAID_GONE_CODES]);
 
 export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter {
   const http = createProviderHttpClient({
@@ -247,8 +250,32 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
         lastSyncedAt: null,
       };
     }
+    return itemGetState(r);
+  }
+
+  async function itemGetState(r: z.infer<typeof itemGetResponse>): Promise<ProviderConnectionState> {
     const lastSync = r.status?.transactions?.last_successful_update ?? r.status?.investments?.last_successful_update ?? null;
     return { ...(await itemState(r.item)), lastSyncedAt: lastSync ? new Date(lastSync) : null };
+  }
+
+  async function lookupConnection(credential: string): Promise<ExchangeResult> {
+    let r: z.infer<typeof itemGetResponse>;
+    try {
+      r = await call('/item/get', { access_token: credential }, itemGetResponse, true);
+    } catch (e) {
+      if (!(e instanceof ProviderCallError && e.providerCode !== null && PLAID_UNUSABLE_CREDENTIAL_CODES.has(e.providerCode))) throw e;
+      // Said in our own words: the provider's message is not needed to act, and never the token.
+      throw new ProviderCallError({
+        provider: 'PLAID',
+        kind: 'INVALID_INPUT',
+        message: `credential is not the access token of a Plaid item these keys can use (${e.providerCode}).`,
+        providerCode: e.providerCode,
+        providerType: e.providerType,
+        httpStatus: e.httpStatus,
+        requestId: e.requestId,
+      });
+    }
+    return { providerConnectionId: r.item.item_id, credential, providerUserId: null, state: await itemGetState(r) };
   }
 
   function account(a: PlaidAccount, readAt: Date): ProviderAccount {
@@ -405,6 +432,13 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     },
 
     getConnection,
+    lookupConnection,
+
+    async setWebhookUrl(ref, url) {
+      // Setting the same URL twice leaves the same state (Plaid acknowledges each time).
+      await call('/item/webhook/update', { access_token: requireToken(ref), webhook: url }, requestIdOnly, true);
+    },
+
     getAccounts,
     syncTransactions,
     resetLogin,
