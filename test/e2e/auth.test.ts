@@ -127,6 +127,20 @@ describe('owner scoping', () => {
 });
 
 describe('sandbox-only resets', () => {
+  it('a connection stored as production answers SANDBOX_ONLY even behind sandbox credentials, and calls nothing', async () => {
+    // Both must be sandbox: the connection was made with production keys (its row says so) and the
+    // gateway now runs with sandbox keys. Reset must still be refused.
+    const dave = await h.token('dave');
+    const lt = (await h.gql(dave, CREATE_LINK_TOKEN, { input: { provider: 'PLAID', products: ['auth'] } })).body.data.createLinkToken.linkToken.token;
+    const id = (await h.gql(dave, EXCHANGE, { input: { provider: 'PLAID', publicToken: h.plaid.completeLink(lt).public_token } })).body.data.exchangePublicToken.connection.id;
+    const internal = Buffer.from(id, 'base64').toString('utf8').split(':')[1]!;
+    await h.store.db.updateTable('connections').set({ sandbox: false }).where('id', '=', internal).execute();
+    const before = h.plaid.requests.length;
+    expect((await h.gql(dave, RESET, { input: { connectionId: id } })).body.data.resetConnection).toMatchObject({ __typename: 'SandboxOnlyError', code: 'SANDBOX_ONLY' });
+    expect((await h.gql(dave, RESET_MANY, { input: { connectionIds: [id] } })).body.data.resetConnections).toMatchObject({ __typename: 'SandboxOnlyError', code: 'SANDBOX_ONLY' });
+    expect(h.plaid.requests.length).toBe(before);
+  });
+
   it('a production Plaid environment answers SANDBOX_ONLY and calls nothing', async () => {
     const prod = await startHarness({ plaidEnv: 'production' });
     try {
