@@ -17,7 +17,7 @@ const config: CodegenConfig = {
     'packages/react/src/generated/': {
       documents: ['packages/react/src/operations.ts'],
       preset: 'client',
-      config: { scalars: { DateTime: 'string' }, enumsAsTypes: true, useTypeImports: true, emitLegacyCommonJSImports: false, documentMode: 'string' },
+      config: { scalars: { DateTime: 'string', Decimal: 'string', Date: 'string' }, enumsAsTypes: true, useTypeImports: true, emitLegacyCommonJSImports: false, documentMode: 'string' },
       presetConfig: { fragmentMasking: false },
     },
   },

@@ -63,7 +63,7 @@ const envSchema = z.object({
   GRAPHIQL: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
   INTROSPECTION: z.preprocess(blankToUndefined, z.enum(['true', 'false']).optional()),
   MAX_QUERY_TOKENS: intIn(100, 1_000_000, 5_000),
-  MAX_SUBSCRIPTIONS_PER_USER: intIn(1, 10_000, 5),
+  MAX_SUBSCRIPTIONS_PER_USER: intIn(1, 10_000, 20),
   MAX_SUBSCRIPTIONS: intIn(1, 1_000_000, 1_000),
   PROVIDER_CONNECT_TIMEOUT_MS: intIn(50, 600_000, 3_000),
   PROVIDER_HEADERS_TIMEOUT_MS: intIn(50, 600_000, 10_000),

@@ -261,7 +261,7 @@ export function createGateway(deps: GatewayDeps) {
         : false;
     },
     logging: false,
-    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits, useSubscriptionLimits({ maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser ?? 5, maxSubscriptions: limits.maxSubscriptions ?? 1_000 }), ...(deps.suggestions === false ? [noSuggestions] : [])],
+    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits, useSubscriptionLimits({ maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser ?? 20, maxSubscriptions: limits.maxSubscriptions ?? 1_000 }), ...(deps.suggestions === false ? [noSuggestions] : [])],
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;

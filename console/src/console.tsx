@@ -250,9 +250,39 @@ function Detail({ id, onRemoved }: { id: string; onRemoved(): void }) {
         </tbody>
       </table>
       <h3>Accounts and balances</h3>
-      <p className="muted" data-testid="accounts-placeholder">
-        Shown here once the gateway serves Connection.accounts (issue 9).
-      </p>
+      <table className="history" data-testid="accounts">
+        <thead>
+          <tr>
+            <th>Account</th>
+            <th>Type</th>
+            <th>Current</th>
+            <th>Available</th>
+            <th>As of</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.accounts.map((a) => (
+            <tr key={a.id}>
+              <td>
+                {a.name}
+                {a.mask ? ` ··${a.mask}` : ''}
+              </td>
+              <td>{[a.type, a.subtype].filter(Boolean).join(' · ')}</td>
+              {/* Exact decimal strings from the gateway, shown as sent (never through a float). */}
+              <td>{a.balances.current ?? '—'} {a.balances.currency ?? ''}</td>
+              <td>{a.balances.available ?? '—'}</td>
+              <td>{a.balances.asOf ? new Date(a.balances.asOf).toLocaleString() : '—'}</td>
+            </tr>
+          ))}
+          {!c.accounts.length && (
+            <tr>
+              <td colSpan={5} className="muted">
+                No accounts read yet{c.accountsUpdatedAt ? '' : ' (the provider has not been read since linking)'}.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
     </aside>
   );
 }

@@ -25,7 +25,9 @@ if (!hasBrowser) {
   console.warn(`[browser] SKIPPED: no Chromium at ${CHROMIUM}. Install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does), or set CHROMIUM_PATH.`);
 }
 
-describe.skipIf(!hasBrowser)('console and React kit in Chromium (demo mode)', () => {
+// One user journey told in steps (link, watch, repair, act): each step builds on the one before, so
+// this file opts out of the suite's shuffling.
+describe.skipIf(!hasBrowser)('console and React kit in Chromium (demo mode)', { shuffle: false }, () => {
   let gateway: ChildProcess;
   let base: string;
   let demoToken: string;
@@ -153,6 +155,8 @@ describe.skipIf(!hasBrowser)('console and React kit in Chromium (demo mode)', ()
     const detail = consolePage.getByTestId('detail');
     await detail.getByTestId('provider-error').getByText('ITEM_LOGIN_REQUIRED').waitFor(WAIT);
     await detail.locator('table.history tr', { hasText: 'ITEM.ERROR' }).waitFor(WAIT);
+    // A broken login still shows the last known accounts (read when it was linked): Plaid's checking ··0000.
+    await detail.getByTestId('accounts').locator('tr', { hasText: '··0000' }).waitFor(WAIT);
     await shot(consolePage, '3-console-login-required');
   });
 

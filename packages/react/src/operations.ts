@@ -2,7 +2,9 @@
 // typed document strings to src/generated/ (the codegen test fails when they drift).
 export const KIT_CONNECTION = /* GraphQL */ `fragment KitConnection on Connection { id provider providerConnectionId userId status requiredAction
   error { providerCode providerType message displayMessage }
-  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt }`;
+  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt
+  accountsUpdatedAt transactionsUpdatedAt
+  accounts { id providerAccountId name officialName mask type subtype balances { current available limit currency asOf } } }`;
 
 export const KIT_ERROR = /* GraphQL */ `fragment KitError on Error { code message
   ... on InvalidInputError { field }

@@ -15,7 +15,7 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "fragment KitConnection on Connection { id provider providerConnectionId userId status requiredAction\n  error { providerCode providerType message displayMessage }\n  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt }": typeof types.KitConnectionFragmentDoc,
+    "fragment KitConnection on Connection { id provider providerConnectionId userId status requiredAction\n  error { providerCode providerType message displayMessage }\n  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt\n  accountsUpdatedAt transactionsUpdatedAt\n  accounts { id providerAccountId name officialName mask type subtype balances { current available limit currency asOf } } }": typeof types.KitConnectionFragmentDoc,
     "fragment KitError on Error { code message\n  ... on InvalidInputError { field }\n  ... on ProviderError { provider providerCode retryAfterSeconds requestId } }": typeof types.KitErrorFragmentDoc,
     "query KitConnections($first: Int, $filter: ConnectionFilter) {\n  connections(first: $first, filter: $filter) { totalCount edges { node { ...KitConnection } } }\n}": typeof types.KitConnectionsDocument,
     "query KitConnection($id: ID!) { connection(id: $id) { ...KitConnection } }": typeof types.KitConnectionDocument,
@@ -30,7 +30,7 @@ type Documents = {
     "mutation KitRemoveConnection($input: RemoveConnectionInput!) {\n  removeConnection(input: $input) { __typename ... on RemoveConnectionPayload { removedConnectionId } ...KitError }\n}": typeof types.KitRemoveConnectionDocument,
 };
 const documents: Documents = {
-    "fragment KitConnection on Connection { id provider providerConnectionId userId status requiredAction\n  error { providerCode providerType message displayMessage }\n  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt }": types.KitConnectionFragmentDoc,
+    "fragment KitConnection on Connection { id provider providerConnectionId userId status requiredAction\n  error { providerCode providerType message displayMessage }\n  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt\n  accountsUpdatedAt transactionsUpdatedAt\n  accounts { id providerAccountId name officialName mask type subtype balances { current available limit currency asOf } } }": types.KitConnectionFragmentDoc,
     "fragment KitError on Error { code message\n  ... on InvalidInputError { field }\n  ... on ProviderError { provider providerCode retryAfterSeconds requestId } }": types.KitErrorFragmentDoc,
     "query KitConnections($first: Int, $filter: ConnectionFilter) {\n  connections(first: $first, filter: $filter) { totalCount edges { node { ...KitConnection } } }\n}": types.KitConnectionsDocument,
     "query KitConnection($id: ID!) { connection(id: $id) { ...KitConnection } }": types.KitConnectionDocument,
@@ -48,7 +48,7 @@ const documents: Documents = {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "fragment KitConnection on Connection { id provider providerConnectionId userId status requiredAction\n  error { providerCode providerType message displayMessage }\n  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt }"): typeof import('./graphql.js').KitConnectionFragmentDoc;
+export function graphql(source: "fragment KitConnection on Connection { id provider providerConnectionId userId status requiredAction\n  error { providerCode providerType message displayMessage }\n  institution { id name logoUrl primaryColor } products consentExpiresAt lastSyncedAt statusChangedAt createdAt\n  accountsUpdatedAt transactionsUpdatedAt\n  accounts { id providerAccountId name officialName mask type subtype balances { current available limit currency asOf } } }"): typeof import('./graphql.js').KitConnectionFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4,6 +4,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AccountType =
+  | 'CREDIT'
+  | 'DEPOSITORY'
+  | 'INVESTMENT'
+  | 'LOAN'
+  | 'OTHER';
+
 export type CompleteUpdateLinkInput = {
   connectionId: string | number;
 };
@@ -102,7 +109,7 @@ export type ResetConnectionInput = {
   connectionId: string | number;
 };
 
-export type KitConnectionFragment = { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null };
+export type KitConnectionFragment = { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, accountsUpdatedAt: string | null, transactionsUpdatedAt: string | null, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null, accounts: Array<{ id: string, providerAccountId: string, name: string, officialName: string | null, mask: string | null, type: AccountType, subtype: string | null, balances: { current: string | null, available: string | null, limit: string | null, currency: string | null, asOf: string | null } }> };
 
 type KitError_InvalidInputError_Fragment = { field: string | null, code: ErrorCode, message: string };
 
@@ -131,14 +138,14 @@ export type KitConnectionsQueryVariables = Exact<{
 }>;
 
 
-export type KitConnectionsQuery = { connections: { totalCount: number, edges: Array<{ node: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }> } };
+export type KitConnectionsQuery = { connections: { totalCount: number, edges: Array<{ node: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, accountsUpdatedAt: string | null, transactionsUpdatedAt: string | null, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null, accounts: Array<{ id: string, providerAccountId: string, name: string, officialName: string | null, mask: string | null, type: AccountType, subtype: string | null, balances: { current: string | null, available: string | null, limit: string | null, currency: string | null, asOf: string | null } }> } }> } };
 
 export type KitConnectionQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type KitConnectionQuery = { connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } | null };
+export type KitConnectionQuery = { connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, accountsUpdatedAt: string | null, transactionsUpdatedAt: string | null, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null, accounts: Array<{ id: string, providerAccountId: string, name: string, officialName: string | null, mask: string | null, type: AccountType, subtype: string | null, balances: { current: string | null, available: string | null, limit: string | null, currency: string | null, asOf: string | null } }> } | null };
 
 export type KitConnectionEventsQueryVariables = Exact<{
   id: string | number;
@@ -153,7 +160,7 @@ export type KitConnectionUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type KitConnectionUpdatedSubscription = { connectionUpdated: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } };
+export type KitConnectionUpdatedSubscription = { connectionUpdated: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, accountsUpdatedAt: string | null, transactionsUpdatedAt: string | null, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null, accounts: Array<{ id: string, providerAccountId: string, name: string, officialName: string | null, mask: string | null, type: AccountType, subtype: string | null, balances: { current: string | null, available: string | null, limit: string | null, currency: string | null, asOf: string | null } }> } };
 
 export type KitCreateLinkTokenMutationVariables = Exact<{
   input: CreateLinkTokenInput;
@@ -174,7 +181,7 @@ export type KitExchangePublicTokenMutationVariables = Exact<{
 
 
 export type KitExchangePublicTokenMutation = { exchangePublicToken:
-    | { __typename: 'ExchangePublicTokenPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
+    | { __typename: 'ExchangePublicTokenPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, accountsUpdatedAt: string | null, transactionsUpdatedAt: string | null, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null, accounts: Array<{ id: string, providerAccountId: string, name: string, officialName: string | null, mask: string | null, type: AccountType, subtype: string | null, balances: { current: string | null, available: string | null, limit: string | null, currency: string | null, asOf: string | null } }> } }
     | { __typename: 'InvalidInputError', field: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
@@ -201,7 +208,7 @@ export type KitCompleteUpdateLinkMutationVariables = Exact<{
 
 
 export type KitCompleteUpdateLinkMutation = { completeUpdateLink:
-    | { __typename: 'CompleteUpdateLinkPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
+    | { __typename: 'CompleteUpdateLinkPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, accountsUpdatedAt: string | null, transactionsUpdatedAt: string | null, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null, accounts: Array<{ id: string, providerAccountId: string, name: string, officialName: string | null, mask: string | null, type: AccountType, subtype: string | null, balances: { current: string | null, available: string | null, limit: string | null, currency: string | null, asOf: string | null } }> } }
     | { __typename: 'InvalidInputError', field: string | null, code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
@@ -220,7 +227,7 @@ export type KitRefreshConnectionMutation = { refreshConnection:
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
-    | { __typename: 'RefreshConnectionPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
+    | { __typename: 'RefreshConnectionPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, accountsUpdatedAt: string | null, transactionsUpdatedAt: string | null, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null, accounts: Array<{ id: string, providerAccountId: string, name: string, officialName: string | null, mask: string | null, type: AccountType, subtype: string | null, balances: { current: string | null, available: string | null, limit: string | null, currency: string | null, asOf: string | null } }> } }
    };
 
 export type KitResetConnectionMutationVariables = Exact<{
@@ -234,7 +241,7 @@ export type KitResetConnectionMutation = { resetConnection:
     | { __typename: 'ProviderError', provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
-    | { __typename: 'ResetConnectionPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null } }
+    | { __typename: 'ResetConnectionPayload', connection: { id: string, provider: Provider, providerConnectionId: string, userId: string, status: ConnectionStatus, requiredAction: ConnectionAction, products: Array<string>, consentExpiresAt: string | null, lastSyncedAt: string | null, statusChangedAt: string, createdAt: string, accountsUpdatedAt: string | null, transactionsUpdatedAt: string | null, error: { providerCode: string, providerType: string | null, message: string, displayMessage: string | null } | null, institution: { id: string, name: string | null, logoUrl: string | null, primaryColor: string | null } | null, accounts: Array<{ id: string, providerAccountId: string, name: string, officialName: string | null, mask: string | null, type: AccountType, subtype: string | null, balances: { current: string | null, available: string | null, limit: string | null, currency: string | null, asOf: string | null } }> } }
     | { __typename: 'SandboxOnlyError', code: ErrorCode, message: string }
    };
 
@@ -295,6 +302,24 @@ export const KitConnectionFragmentDoc = new TypedDocumentString(`
   lastSyncedAt
   statusChangedAt
   createdAt
+  accountsUpdatedAt
+  transactionsUpdatedAt
+  accounts {
+    id
+    providerAccountId
+    name
+    officialName
+    mask
+    type
+    subtype
+    balances {
+      current
+      available
+      limit
+      currency
+      asOf
+    }
+  }
 }
     `, {"fragmentName":"KitConnection"}) as unknown as TypedDocumentString<KitConnectionFragment, unknown>;
 export const KitErrorFragmentDoc = new TypedDocumentString(`
@@ -347,6 +372,24 @@ export const KitConnectionsDocument = new TypedDocumentString(`
   lastSyncedAt
   statusChangedAt
   createdAt
+  accountsUpdatedAt
+  transactionsUpdatedAt
+  accounts {
+    id
+    providerAccountId
+    name
+    officialName
+    mask
+    type
+    subtype
+    balances {
+      current
+      available
+      limit
+      currency
+      asOf
+    }
+  }
 }`) as unknown as TypedDocumentString<KitConnectionsQuery, KitConnectionsQueryVariables>;
 export const KitConnectionDocument = new TypedDocumentString(`
     query KitConnection($id: ID!) {
@@ -378,6 +421,24 @@ export const KitConnectionDocument = new TypedDocumentString(`
   lastSyncedAt
   statusChangedAt
   createdAt
+  accountsUpdatedAt
+  transactionsUpdatedAt
+  accounts {
+    id
+    providerAccountId
+    name
+    officialName
+    mask
+    type
+    subtype
+    balances {
+      current
+      available
+      limit
+      currency
+      asOf
+    }
+  }
 }`) as unknown as TypedDocumentString<KitConnectionQuery, KitConnectionQueryVariables>;
 export const KitConnectionEventsDocument = new TypedDocumentString(`
     query KitConnectionEvents($id: ID!, $first: Int) {
@@ -424,6 +485,24 @@ export const KitConnectionUpdatedDocument = new TypedDocumentString(`
   lastSyncedAt
   statusChangedAt
   createdAt
+  accountsUpdatedAt
+  transactionsUpdatedAt
+  accounts {
+    id
+    providerAccountId
+    name
+    officialName
+    mask
+    type
+    subtype
+    balances {
+      current
+      available
+      limit
+      currency
+      asOf
+    }
+  }
 }`) as unknown as TypedDocumentString<KitConnectionUpdatedSubscription, KitConnectionUpdatedSubscriptionVariables>;
 export const KitCreateLinkTokenDocument = new TypedDocumentString(`
     mutation KitCreateLinkToken($input: CreateLinkTokenInput!) {
@@ -489,6 +568,24 @@ export const KitExchangePublicTokenDocument = new TypedDocumentString(`
   lastSyncedAt
   statusChangedAt
   createdAt
+  accountsUpdatedAt
+  transactionsUpdatedAt
+  accounts {
+    id
+    providerAccountId
+    name
+    officialName
+    mask
+    type
+    subtype
+    balances {
+      current
+      available
+      limit
+      currency
+      asOf
+    }
+  }
 }
 fragment KitError on Error {
   code
@@ -568,6 +665,24 @@ export const KitCompleteUpdateLinkDocument = new TypedDocumentString(`
   lastSyncedAt
   statusChangedAt
   createdAt
+  accountsUpdatedAt
+  transactionsUpdatedAt
+  accounts {
+    id
+    providerAccountId
+    name
+    officialName
+    mask
+    type
+    subtype
+    balances {
+      current
+      available
+      limit
+      currency
+      asOf
+    }
+  }
 }
 fragment KitError on Error {
   code
@@ -618,6 +733,24 @@ export const KitRefreshConnectionDocument = new TypedDocumentString(`
   lastSyncedAt
   statusChangedAt
   createdAt
+  accountsUpdatedAt
+  transactionsUpdatedAt
+  accounts {
+    id
+    providerAccountId
+    name
+    officialName
+    mask
+    type
+    subtype
+    balances {
+      current
+      available
+      limit
+      currency
+      asOf
+    }
+  }
 }
 fragment KitError on Error {
   code
@@ -668,6 +801,24 @@ export const KitResetConnectionDocument = new TypedDocumentString(`
   lastSyncedAt
   statusChangedAt
   createdAt
+  accountsUpdatedAt
+  transactionsUpdatedAt
+  accounts {
+    id
+    providerAccountId
+    name
+    officialName
+    mask
+    type
+    subtype
+    balances {
+      current
+      available
+      limit
+      currency
+      asOf
+    }
+  }
 }
 fragment KitError on Error {
   code
