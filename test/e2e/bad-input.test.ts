@@ -121,8 +121,8 @@ describe('provider failures: typed errors, nothing stored half-way', () => {
     expect(await countConnections()).toBe(before);
   });
 
-  it.each(['http500', 'garbage'] as const)('a provider %s on refresh is PROVIDER_UNAVAILABLE and the stored status stays', async (kind) => {
-    h.plaid.injectFault({ path: '/item/get', kind, times: -1 });
+  it.each(['http500', 'garbage'] as const)('a provider %s on refresh (the accounts read) is PROVIDER_UNAVAILABLE and the stored status stays', async (kind) => {
+    h.plaid.injectFault({ path: '/accounts/get', kind, times: -1 });
     const r = (await gql(REFRESH, { input: { connectionId: conn.id } })).body.data.refreshConnection;
     expect(r).toMatchObject({ __typename: 'ProviderError', code: 'PROVIDER_UNAVAILABLE', provider: 'PLAID' });
     h.plaid.clearFaults();
@@ -131,7 +131,7 @@ describe('provider failures: typed errors, nothing stored half-way', () => {
   });
 
   it('a provider rate limit is RATE_LIMITED with retryAfterSeconds', async () => {
-    h.plaid.injectFault({ path: '/item/get', kind: 'http429', retryAfterSeconds: 30, times: -1 });
+    h.plaid.injectFault({ path: '/accounts/get', kind: 'http429', retryAfterSeconds: 30, times: -1 });
     const r = (await gql(REFRESH, { input: { connectionId: conn.id } })).body.data.refreshConnection;
     expect(r).toMatchObject({ __typename: 'ProviderError', code: 'RATE_LIMITED', retryAfterSeconds: 30 });
   });
