@@ -107,6 +107,9 @@ const forgeries: Forgery[] = [
     name: 'unknown kid',
     reason: 'unknown_key',
     make: async (p, c) => {
+      // An unknown kid costs a key fetch, budgeted per sender per second (MoneyKit: 1/s); a spent
+      // budget answers 503 by design (webhook-key-budget.test.ts). Let this second's budget refill.
+      await new Promise((r) => setTimeout(r, 1_100));
       const body = PROVIDERS[p].body(c);
       return { body, headers: { [PROVIDERS[p].header]: await sign(body, attacker, { iat: nowS(), kid: `kid-${randomUUID()}` }) } };
     },
