@@ -13,24 +13,17 @@ import type {
 // The port speaks in domain records; re-exported for the store's implementations and tests.
 export type { ConnectionRecord };
 
-export interface NewConnection {
-  provider: ProviderName;
-  providerConnectionId: string;
-  providerUserId: string | null;
-  userId: string;
-  sandbox: boolean;
-  status: ConnectionStatus;
-  error: ConnectionErrorInfo | null;
-  institution: InstitutionInfo | null;
-  products: string[];
-  consentExpiresAt: Date | null;
-  expiringUntil: Date | null;
-  lastSyncedAt: Date | null;
+/** A connection to insert: the record's own fields (the store sets id, times and version) and its secret. */
+export type NewConnection = Pick<
+  ConnectionRecord,
+  | 'provider' | 'providerConnectionId' | 'providerUserId' | 'userId' | 'sandbox' | 'status' | 'error'
+  | 'institution' | 'products' | 'consentExpiresAt' | 'expiringUntil' | 'lastSyncedAt'
+> & {
   /** The time the state above is as of (see ConnectionRecord.lastEventAt); default null. */
   lastEventAt?: Date | null;
   /** Plaintext provider secret; the store encrypts it before it touches disk. */
   credential: string | null;
-}
+};
 
 /** The fields a state application may change. Absent fields are left as they are. */
 export interface ConnectionStatePatch {
