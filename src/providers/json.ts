@@ -1,14 +1,63 @@
-import { isLosslessNumber, parse } from 'lossless-json';
+import { isLosslessNumber, LosslessNumber, parse } from 'lossless-json';
 import { z } from 'zod';
 import { decimalFromJsonNumber, decimalFromText, type Decimal } from '../domain/decimal.js';
+
+/** A JSON string (skipped whole, so digits inside strings are never taken for numbers) or a JSON number. */
+const STRING_OR_NUMBER = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+/** Keys that V8 orders before all others in an object, whatever their place in the text. */
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
+const FALLBACK = Symbol('fallback');
 
 /**
  * Provider JSON with every number kept as its source text (a LosslessNumber), so money never
  * passes through a float: Node 20's JSON.parse cannot hand a reviver the source text.
- * Throws SyntaxError on text that is not JSON. One function, so a faster parser can replace it.
+ * Throws SyntaxError on text that is not JSON.
+ *
+ * Fast path (a 500-transaction Plaid page: about 2.6 ms instead of 10-17 ms with lossless-json's
+ * parser, the largest cost of a sync page): the native JSON.parse, then the numbers' source texts,
+ * found in text order by one regular-expression scan, put back in place by a walk in key order.
+ * Key order equals text order except for index-like keys ("0", "12": V8 lists them first) and
+ * repeated keys (one value kept); those, or any number whose text does not parse to the value
+ * found there, take lossless-json's own parser instead. (A "__proto__" key is an own data
+ * property after JSON.parse, so writing it back never touches the prototype.)
  */
 export function parseProviderJson(text: string): unknown {
-  return parse(text);
+  const value: unknown = JSON.parse(text);
+  const numbers: string[] = [];
+  STRING_OR_NUMBER.lastIndex = 0;
+  for (let m; (m = STRING_OR_NUMBER.exec(text)); ) if (m[0].charCodeAt(0) !== 0x22) numbers.push(m[0]);
+  let next = 0;
+  const number = (v: number): LosslessNumber => {
+    const source = numbers[next++];
+    if (source === undefined || Number(source) !== v) throw FALLBACK;
+    return new LosslessNumber(source);
+  };
+  const walk = (v: object): void => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'number') v[i] = number(x);
+        else if (x !== null && typeof x === 'object') walk(x);
+      }
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (INDEX_KEY.test(k)) throw FALLBACK;
+      const x = o[k];
+      if (typeof x === 'number') o[k] = number(x);
+      else if (x !== null && typeof x === 'object') walk(x);
+    }
+  };
+  try {
+    if (typeof value === 'number') return number(value);
+    if (value !== null && typeof value === 'object') walk(value);
+    if (next !== numbers.length) throw FALLBACK;
+    return value;
+  } catch (e) {
+    if (e === FALLBACK) return parse(text);
+    throw e;
+  }
 }
 
 /** A JSON number (as parsed above) -> canonical Decimal. A string or a float is refused. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decimalFromJsonNumber, decimalFromText, InvalidDecimalError, isDecimal, negate, type Decimal } from '../../src/domain/decimal.js';
+import { isLosslessNumber } from 'lossless-json';
 import { parseProviderJson, jsonDecimal, textDecimal } from '../../src/providers/json.js';
 
 describe('decimalFromJsonNumber: a JSON number source text as an exact decimal', () => {
@@ -78,5 +79,34 @@ describe('provider JSON keeps number source text', () => {
 
   it('throws on text that is not JSON', () => {
     expect(() => parseProviderJson('{"a": 1')).toThrow();
+  });
+
+  // The fast path (native parse, number texts put back in key order) must give what a
+  // number-by-number parser gives, also where key order and text order differ.
+  const texts = (v: unknown): unknown =>
+    isLosslessNumber(v) ? `#${v.value}` : Array.isArray(v) ? v.map(texts) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, texts(x)])) : v;
+
+  it('gives every number its own source text, skipping digits inside strings', () => {
+    const body = parseProviderJson('{"s": "x\\"1.50\\" 2", "n": [1.50, {"m": -0.10, "k": [0, 2E+2]}], "t": true, "z": null, "last": 7.000}');
+    expect(texts(body)).toEqual({ s: 'x"1.50" 2', n: ['#1.50', { m: '#-0.10', k: ['#0', '#2E+2'] }], t: true, z: null, last: '#7.000' });
+    expect(texts(parseProviderJson('1.50'))).toBe('#1.50');
+    expect(texts(parseProviderJson('[]'))).toEqual([]);
+  });
+
+  it('keeps each text with its own key where V8 reorders index-like keys', () => {
+    // Key order is "0", "b", "c" but text order b, 0, c: equal values, different scales.
+    const body = parseProviderJson('{"b": 1.1, "0": 1.10, "c": {"a": 2.5, "1": 2.50}}');
+    expect(texts(body)).toEqual({ b: '#1.1', '0': '#1.10', c: { a: '#2.5', '1': '#2.50' } });
+  });
+
+  it('refuses a repeated key as lossless-json does (one value kept would shift the texts)', () => {
+    expect(() => parseProviderJson('{"a": 1.10, "a": 1.1}')).toThrow(SyntaxError);
+  });
+
+  it('keeps a "__proto__" key as data, never as the prototype', () => {
+    const body = parseProviderJson('{"__proto__": 1.50, "y": 2}') as object;
+    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+    expect(texts(Object.getOwnPropertyDescriptor(body, '__proto__')?.value)).toBe('#1.50');
+    expect(texts((body as { y: unknown }).y)).toBe('#2');
   });
 });
