@@ -40,7 +40,7 @@ function decodeSyncCursor(cursor: string): string | null {
   return CURSOR_PATTERN.test(id) && encodeSyncCursor(id) === cursor ? id : null;
 }
 
-const BAD_CURSOR = 'cursor is not a cursor of this connection: pass back a nextCursor this connection returned, or null to start over.';
+const BAD_CURSOR = 'cursor is not a current cursor of this connection (cursors of long ago expire): pass back a nextCursor this connection returned, or null to start over.';
 
 /** transactionsSync (contract section 7): one provider page per call, what it must remember kept in the store. */
 export function createTransactionsSync(deps: { store: ConnectionStore; calls: ProviderCalls }) {

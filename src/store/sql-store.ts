@@ -44,6 +44,18 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export const isUuid = (s: string): boolean => UUID_RE.test(s);
 
 const MAX_PAGE = 500;
+
+/**
+ * Sync cursor rows are bounded per connection (one row per page handed out would grow without
+ * end). A row older than the retention goes, except the connection's newest SYNC_CURSORS_KEPT
+ * (the cursor an app saved after its last sync stays usable however long it waits, unless the
+ * connection was synced that many pages since). Beyond SYNC_CURSORS_MAX rows the oldest go
+ * whatever their age. A client in the middle of a page run holds rows minutes old, far inside
+ * both bounds; a cursor that was pruned answers like an unknown one (INVALID_INPUT: start over).
+ */
+export const SYNC_CURSOR_RETENTION_DAYS = 30;
+export const SYNC_CURSORS_KEPT = 10;
+export const SYNC_CURSORS_MAX = 1000;
 const DEFAULT_WEBHOOK_LIMIT = 100;
 const MAX_WEBHOOK_LIMIT = 1000;
 
@@ -731,6 +743,15 @@ export function createSqlStore(
           })
           .returningAll()
           .executeTakeFirstOrThrow();
+        // Under the connection row's lock, so concurrent pages of one connection prune in turn.
+        await sql`
+          delete from transaction_sync_cursors
+          where connection_id = ${connectionId}
+            and ((created_at < now() - ${SYNC_CURSOR_RETENTION_DAYS} * interval '1 day'
+                  and id not in (select id from transaction_sync_cursors where connection_id = ${connectionId}
+                                 order by created_at desc, id desc limit ${SYNC_CURSORS_KEPT}))
+              or created_at < (select created_at from transaction_sync_cursors where connection_id = ${connectionId}
+                               order by created_at desc, id desc offset ${SYNC_CURSORS_MAX - 1} limit 1))`.execute(trx);
         return toCursor(row);
       });
     },

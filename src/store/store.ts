@@ -174,8 +174,9 @@ export interface ConnectionStore extends ProviderUserStore {
 
   /**
    * Record one sync page in one transaction: upsert `upsert` (added and modified), delete
-   * `removed` (provider transaction ids), and save `cursor` as a new cursor row. Returns the
-   * new cursor, or null when the connection no longer exists (nothing written).
+   * `removed` (provider transaction ids), and save `cursor` as a new cursor row; the
+   * connection's old cursor rows are pruned in the same write (bounds in sql-store.ts). Returns
+   * the new cursor, or null when the connection no longer exists (nothing written).
    */
   saveTransactionsPage(
     connectionId: string,

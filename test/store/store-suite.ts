@@ -528,6 +528,43 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(await store.getSyncCursor('not-a-uuid')).toBeNull();
       });
 
+      it('bounds the cursor rows: old ones go except the newest few, and never more than the cap', async () => {
+        const rec = await store.insertConnection(newConnection());
+        const save = async (connectionId: string, providerCursor: string) => (await store.saveTransactionsPage(connectionId, { upsert: [], removed: [], cursor: state(providerCursor) }))!.id;
+        const cursorsOf = async (connectionId: string) =>
+          (await sql<{ c: string }>`select provider_cursor as c from transaction_sync_cursors where connection_id = ${connectionId} order by created_at, id`.execute(store.db)).rows.map((r) => r.c);
+        // 15 cursors from 40 days ago (beyond the 30-day retention), a second apart, oldest first.
+        const old: string[] = [];
+        for (let i = 0; i < 15; i++) old.push(await save(rec.id, `old-${i}`));
+        for (const [i, id] of old.entries()) {
+          await sql`update transaction_sync_cursors set created_at = now() - interval '40 days' + ${i} * interval '1 second' where id = ${id}`.execute(store.db);
+        }
+        // Another connection's old cursor: this connection's pages must not touch it.
+        const other = await store.insertConnection(newConnection());
+        const otherId = await save(other.id, 'other');
+        await sql`update transaction_sync_cursors set created_at = now() - interval '400 days' where id = ${otherId}`.execute(store.db);
+        // Today's page run: the newest 10 stay whatever their age (its 3 and the 7 newest old ones).
+        const run: string[] = [];
+        for (let i = 0; i < 3; i++) run.push(await save(rec.id, `run-${i}`));
+        expect(await cursorsOf(rec.id)).toEqual([...['old-8', 'old-9', 'old-10', 'old-11', 'old-12', 'old-13', 'old-14'], 'run-0', 'run-1', 'run-2']);
+        expect(await store.getSyncCursor(old[7]!)).toBeNull();
+        expect((await store.getSyncCursor(old[8]!))?.providerCursor).toBe('old-8');
+        expect((await store.getSyncCursor(run[0]!))?.providerCursor).toBe('run-0');
+        expect(await cursorsOf(other.id)).toEqual(['other']);
+
+        // The cap: at most 1,000 rows, the oldest beyond it go however recent.
+        const busy = await store.insertConnection(newConnection());
+        await sql`
+          insert into transaction_sync_cursors (id, connection_id, provider_cursor, created_at)
+          select gen_random_uuid(), ${busy.id}, 'bulk-' || n, now() - interval '1 hour' + n * interval '1 millisecond'
+          from generate_series(1, 1000) as n`.execute(store.db);
+        await save(busy.id, 'newest');
+        const left = await cursorsOf(busy.id);
+        expect(left).toHaveLength(1000);
+        expect(left.slice(0, 2)).toEqual(['bulk-2', 'bulk-3']);
+        expect(left.at(-1)).toBe('newest');
+      });
+
       it('refuses a bad page without writing, and answers null for a missing connection', async () => {
         const rec = await store.insertConnection(newConnection());
         await expect(store.saveTransactionsPage(rec.id, { upsert: [tx('t', { amount: 4.5 as unknown as Decimal })], removed: [], cursor: state('p') })).rejects.toThrow();
