@@ -4,9 +4,9 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { serveParent } from './ipc.js';
 
 /**
- * The baseline for the store-read scenario: a bare graphql-yoga server answering the same
- * connections page (the 50 objects the gateway returned, handed over by the orchestrator) from
- * memory, with no authentication, store or loader.
+ * The baseline for the store-read scenarios: a bare graphql-yoga server answering the same
+ * connections page (the 50 objects the gateway returned, with their accounts when the page has
+ * them, handed over by the orchestrator) from memory, with no authentication, store or loader.
  */
 const schema = createSchema<Record<string, never>>({
   typeDefs: /* GraphQL */ `
@@ -16,6 +16,12 @@ const schema = createSchema<Record<string, never>>({
       id: ID! provider: String! providerConnectionId: String! userId: String! status: String! requiredAction: String!
       error: ConnectionError institution: Institution products: [String!]! consentExpiresAt: String
       lastSyncedAt: String statusChangedAt: String createdAt: String
+      accountsUpdatedAt: String accounts: [Account!]!
+    }
+    type AccountBalances { current: String available: String limit: String currency: String asOf: String }
+    type Account {
+      id: ID! providerAccountId: String! name: String! officialName: String mask: String type: String!
+      subtype: String providerType: String! balances: AccountBalances!
     }
     type Edge { cursor: String! node: Connection! }
     type PageInfo { hasNextPage: Boolean! endCursor: String }

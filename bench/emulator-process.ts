@@ -21,6 +21,7 @@ await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
 const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/sink`;
 
 const SignArgs = z.object({ itemIds: z.array(z.string()).min(1), count: z.number().int().positive(), file: z.string() });
+const FillArgs = z.object({ itemIds: z.array(z.string()).min(1), total: z.number().int().positive() });
 
 serveParent({ url: emu.url, sinkUrl }, {
   latency: (a) => emu.setLatency(z.object({ ms: z.number().int().min(0) }).parse(a).ms),
@@ -33,6 +34,29 @@ serveParent({ url: emu.url, sinkUrl }, {
   forget: () => {
     emu.requests.length = 0;
     emu.webhookDeliveries.length = 0;
+  },
+  /**
+   * Tops each Item's history up to `total` transactions (posted card purchases over the seeded
+   * history's dates, spread over its accounts), silently: no webhook, as if they had always been there.
+   */
+  fill: (a) => {
+    const { itemIds, total } = FillArgs.parse(a);
+    for (const itemId of itemIds) {
+      const accounts = emu.accounts(itemId);
+      const have = emu.transactions(itemId).length;
+      for (let i = have; i < total; i++) {
+        emu.addTransaction(itemId, {
+          account_id: accounts[i % accounts.length]!.account_id,
+          amount: ((i % 9_000) + 100) / 100,
+          date: new Date(Date.now() - (i % 60) * 86_400_000).toISOString().slice(0, 10),
+          name: `Bench purchase ${i}`,
+          merchant_name: `Bench merchant ${i % 40}`,
+          webhook: false,
+        });
+      }
+      if (emu.transactions(itemId).length !== total) throw new Error(`item ${itemId}: ${emu.transactions(itemId).length} transactions, wanted ${total}`);
+    }
+    return itemIds.length;
   },
   /**
    * `count` signed ITEM webhooks, alternating per item between ERROR (ITEM_LOGIN_REQUIRED) and

@@ -30,6 +30,27 @@ const Scenario = z.discriminatedUnion('kind', [
     userId: z.string(),
     accessTokens: z.array(z.string()).min(1),
   }),
+  /** Full transaction syncs through the gateway, page by page: worker i syncs connection i from an empty cursor until hasMore is false, again and again. */
+  Timed.extend({
+    kind: z.literal('gatewaySync'),
+    url: z.string(),
+    token: z.string(),
+    query: z.string(),
+    connectionIds: z.array(z.string()).min(1),
+    pageSize: z.number().int().positive(),
+    /** Every full sync must add exactly this many transactions. */
+    expectTransactions: z.number().int().positive(),
+  }),
+  /** The same with the plaid SDK's transactionsSync: worker i syncs access token i. */
+  Timed.extend({
+    kind: z.literal('sdkSync'),
+    basePath: z.string(),
+    clientId: z.string(),
+    secret: z.string(),
+    accessTokens: z.array(z.string()).min(1),
+    pageSize: z.number().int().positive(),
+    expectTransactions: z.number().int().positive(),
+  }),
   z.object({ kind: z.literal('webhooks'), url: z.string(), file: z.string(), concurrency: z.number().int().positive(), maxMs: z.number().int().positive() }),
   z.object({ kind: z.literal('refresh'), url: z.string(), token: z.string(), query: z.string(), first: z.number().int().positive(), runs: z.number().int().positive() }),
   z.object({
@@ -66,6 +87,8 @@ export interface TimedResult {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** What the completed calls carried (transactions, for the sync scenarios), when `once` says. */
+  units: number;
   /** The load process's own CPU over the window (the SDK's client process in the SDK scenario). */
   cpu: Cpu;
 }
@@ -75,24 +98,30 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** `concurrency` workers call `once` back to back; only completions inside the window count. */
-async function timedLoop(s: z.infer<typeof Timed>, once: (i: number) => Promise<void>): Promise<TimedResult> {
+/**
+ * `concurrency` workers call `once` back to back; only completions inside the window count.
+ * `once` gets a sequence number and the worker's number (0..concurrency-1), and may return how
+ * many units (e.g. transactions) its call carried.
+ */
+async function timedLoop(s: z.infer<typeof Timed>, once: (seq: number, worker: number) => Promise<number | void>): Promise<TimedResult> {
   const start = performance.now();
   const measureFrom = start + s.warmupMs;
   const end = measureFrom + s.durationMs;
   const latencies: number[] = [];
   let errors = 0;
+  let units = 0;
   let firstError: string | null = null;
   let seq = 0;
   const at = (t: number, phase: 'start' | 'end') => new Promise<void>((r) => setTimeout(r, t - performance.now())).then(() => windowEdge(phase));
   const edges = Promise.all([at(measureFrom, 'start'), at(end, 'end')]);
-  const worker = async () => {
+  const worker = async (w: number) => {
     for (;;) {
       const t0 = performance.now();
       if (t0 >= end) return;
       let failed = false;
+      let carried = 0;
       try {
-        await once(seq++);
+        carried = (await once(seq++, w)) ?? 0;
       } catch (e) {
         failed = true;
         firstError ??= e instanceof Error ? e.message : String(e);
@@ -100,15 +129,18 @@ async function timedLoop(s: z.infer<typeof Timed>, once: (i: number) => Promise<
       const t1 = performance.now();
       if (t0 >= measureFrom && t1 <= end) {
         if (failed) errors++;
-        else latencies.push(t1 - t0);
+        else {
+          latencies.push(t1 - t0);
+          units += carried;
+        }
       }
     }
   };
-  await Promise.all(Array.from({ length: s.concurrency }, worker));
+  await Promise.all(Array.from({ length: s.concurrency }, (_, w) => worker(w)));
   const [c0, c1] = await edges;
   const sorted = Float64Array.from(latencies).sort();
   const seconds = s.durationMs / 1000;
-  return { requests: latencies.length, errors, firstError, seconds, rps: latencies.length / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), cpu: cpuBetween(c0, c1) };
+  return { requests: latencies.length, errors, firstError, seconds, rps: latencies.length / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), units, cpu: cpuBetween(c0, c1) };
 }
 
 async function runHttp(s: Extract<Scenario, { kind: 'http' }>): Promise<TimedResult> {
@@ -140,6 +172,83 @@ async function runSdk(s: Extract<Scenario, { kind: 'sdk' }>): Promise<TimedResul
         access_token: s.accessTokens[i % s.accessTokens.length]!,
       });
       if (!res.data.link_token) throw new Error('no link_token');
+    });
+  } finally {
+    httpAgent.destroy();
+  }
+}
+
+/** Workers own one connection (or Item) each: concurrent syncs of one connection would queue on its row lock. */
+function ownSyncTargets(concurrency: number, targets: string[]): void {
+  if (targets.length < concurrency) throw new Error(`${concurrency} sync workers need as many connections, got ${targets.length}`);
+}
+
+/**
+ * Per worker: where its full sync stands. One call is one page (so that a window of a few seconds
+ * counts every page that finished in it, however long a full sync takes on a loaded machine);
+ * the page that ends a full sync checks that it added exactly `expectTransactions`.
+ */
+function syncState(workers: number, expected: number) {
+  const at = Array.from({ length: workers }, () => ({ cursor: null as string | null, added: 0 }));
+  return {
+    cursor: (w: number) => at[w]!.cursor,
+    page(w: number, added: number, nextCursor: string, hasMore: boolean): number {
+      const s = at[w]!;
+      s.added += added;
+      s.cursor = nextCursor;
+      if (!hasMore) {
+        const total = s.added;
+        at[w] = { cursor: null, added: 0 };
+        if (total !== expected) throw new Error(`full sync added ${total}, expected ${expected}`);
+      }
+      return added;
+    },
+  };
+}
+
+async function runGatewaySync(s: Extract<Scenario, { kind: 'gatewaySync' }>): Promise<TimedResult> {
+  ownSyncTargets(s.concurrency, s.connectionIds);
+  const state = syncState(s.concurrency, s.expectTransactions);
+  const pool = new Pool(s.url, { connections: s.concurrency, pipelining: 1 });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${s.token}` };
+  const Page = z.object({
+    data: z.object({
+      transactionsSync: z.object({ __typename: z.literal('TransactionsSyncPayload'), added: z.array(z.object({ id: z.string(), amount: z.string() })), nextCursor: z.string(), hasMore: z.boolean() }),
+    }),
+  });
+  try {
+    return await timedLoop(s, async (_seq, w) => {
+      const variables = { input: { connectionId: s.connectionIds[w]!, cursor: state.cursor(w), count: s.pageSize } };
+      const res = await pool.request({ method: 'POST', path: '/graphql', headers, body: JSON.stringify({ query: s.query, variables }) });
+      const text = await res.body.text();
+      const page = res.statusCode === 200 ? Page.safeParse(JSON.parse(text)) : null;
+      if (!page?.success) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+      const p = page.data.data.transactionsSync;
+      return state.page(w, p.added.length, p.nextCursor, p.hasMore);
+    });
+  } finally {
+    await pool.close();
+  }
+}
+
+async function runSdkSync(s: Extract<Scenario, { kind: 'sdkSync' }>): Promise<TimedResult> {
+  ownSyncTargets(s.concurrency, s.accessTokens);
+  const state = syncState(s.concurrency, s.expectTransactions);
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: s.concurrency });
+  const client = new PlaidApi(
+    new Configuration({ basePath: s.basePath, baseOptions: { httpAgent, headers: { 'PLAID-CLIENT-ID': s.clientId, 'PLAID-SECRET': s.secret } } }),
+  );
+  try {
+    return await timedLoop(s, async (_seq, w) => {
+      const cursor = state.cursor(w);
+      // The same request the gateway's adapter sends (personal_finance_category asked for).
+      const res = await client.transactionsSync({
+        access_token: s.accessTokens[w]!,
+        count: s.pageSize,
+        options: { include_personal_finance_category: true },
+        ...(cursor ? { cursor } : {}),
+      });
+      return state.page(w, res.data.added.length, res.data.next_cursor, res.data.has_more);
     });
   } finally {
     httpAgent.destroy();
@@ -271,7 +380,7 @@ async function runSse(s: Extract<Scenario, { kind: 'sse' }>) {
 }
 
 const scenario = Scenario.parse(JSON.parse(process.argv[2] ?? '{}'));
-const handlers = { http: runHttp, sdk: runSdk, webhooks: runWebhooks, refresh: runRefresh, sse: runSse } as const;
+const handlers = { http: runHttp, sdk: runSdk, gatewaySync: runGatewaySync, sdkSync: runSdkSync, webhooks: runWebhooks, refresh: runRefresh, sse: runSse } as const;
 const result = await (handlers[scenario.kind] as (s: Scenario) => Promise<unknown>)(scenario);
 process.stdout.write(JSON.stringify(result));
 process.exit(0);

@@ -38,3 +38,28 @@ export const RESET = `mutation Reset($input: ResetConnectionInput!) {
 }`;
 
 export const SUBSCRIBE = `subscription { connectionUpdated { id status requiredAction } }`;
+
+/** What an app shows of an account (test/e2e/operations.ts AccountFields). */
+export const ACCOUNT_FIELDS = `id providerAccountId name officialName mask type subtype providerType balances { current available limit currency asOf }`;
+
+/** The store-read page with each connection's accounts and balances (issue 9). */
+export const LIST_ACCOUNTS = `query ListAccounts($first: Int) {
+  connections(first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { ${CONNECTION_FIELDS} accountsUpdatedAt accounts { ${ACCOUNT_FIELDS} } } }
+  }
+}`;
+
+/**
+ * One transactionsSync page with every field of test/e2e/operations.ts TransactionFields; the
+ * account's id stands for Plaid's account_id.
+ */
+const TRANSACTION_FIELDS = `id providerTransactionId amount currency date authorizedDate pending description merchantName providerCategory account { id }`;
+export const TRANSACTIONS_SYNC = `query TransactionsSync($input: TransactionsSyncInput!) {
+  transactionsSync(input: $input) {
+    __typename
+    ... on TransactionsSyncPayload { added { ${TRANSACTION_FIELDS} } modified { ${TRANSACTION_FIELDS} } removed nextCursor hasMore }
+    ... on Error { code message }
+  }
+}`;

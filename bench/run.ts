@@ -8,7 +8,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { signDemoToken } from '../src/auth/auth.js';
 import { spawnChild, type Child, type Handlers } from './ipc.js';
-import { EXCHANGE, LIST, RESET, STATUS_PAGE, SUBSCRIBE, UPDATE_LINK } from './operations.js';
+import { EXCHANGE, LIST, LIST_ACCOUNTS, RESET, STATUS_PAGE, SUBSCRIBE, TRANSACTIONS_SYNC, UPDATE_LINK } from './operations.js';
 
 /**
  * `npm run bench`: emulator, gateway, baselines and load generator each in their own process on
@@ -17,6 +17,7 @@ import { EXCHANGE, LIST, RESET, STATUS_PAGE, SUBSCRIBE, UPDATE_LINK } from './op
  *
  * Knobs (env): BENCH_DURATION_MS (5000), BENCH_WARMUP_MS (1000), BENCH_CONCURRENCY (50),
  * BENCH_WEBHOOKS (10000), BENCH_SUBSCRIBERS (1000), BENCH_STORES (pglite,postgres),
+ * BENCH_SYNC_TRANSACTIONS (1000), BENCH_SYNC_PAGE (500), BENCH_SYNC_CONCURRENCY (8),
  * BENCH_DATABASE_URL / TEST_DATABASE_URL / DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 
@@ -29,6 +30,11 @@ const WEBHOOKS = int(process.env.BENCH_WEBHOOKS, 10_000);
 const WEBHOOK_MAX_MS = int(process.env.BENCH_WEBHOOK_MAX_MS, 10_000);
 const SUBSCRIBERS = int(process.env.BENCH_SUBSCRIBERS, 1_000);
 const PROVIDER_CONCURRENCY = int(process.env.PROVIDER_CONCURRENCY, 64);
+/** Transaction sync scenario (issue 9): each full sync fetches this many transactions, in pages of this size. */
+const SYNC_TRANSACTIONS = int(process.env.BENCH_SYNC_TRANSACTIONS, 1_000);
+const SYNC_PAGE = int(process.env.BENCH_SYNC_PAGE, 500);
+/** Full syncs in flight, each on its own connection (gateway) or Item (SDK). */
+const SYNC_CONCURRENCY = int(process.env.BENCH_SYNC_CONCURRENCY, 8);
 const LATENCY_MS = 50;
 const REFRESH_COUNT = 100;
 const STORES = (process.env.BENCH_STORES ?? 'pglite,postgres').split(',').map((s) => s.trim());
@@ -96,7 +102,7 @@ async function load<T>(scenario: Record<string, unknown>, measure: Record<string
   }
 }
 
-interface Timed extends Measured { requests: number; errors: number; firstError: string | null; rps: number; p50Ms: number; p99Ms: number }
+interface Timed extends Measured { requests: number; errors: number; firstError: string | null; seconds: number; rps: number; p50Ms: number; p99Ms: number; units: number }
 
 /** CPU µs per request (user + system) of one process over the measured window. */
 const perRequest = (c: Cpu | undefined, n: number) => (c && n > 0 ? (c.userUs + c.systemUs) / n : NaN);
@@ -238,7 +244,9 @@ function gatewayEnv(emuUrl: string, store: Record<string, string>, extra: Record
 const timed = { concurrency: CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS };
 const gqlHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
 
-async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens: string[]) {
+interface SdkItem { accessToken: string; itemId: string }
+
+async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens: string[], sdkSyncItems: SdkItem[]) {
   const emuUrl = urlOf(emu);
   const { sinkUrl } = z.object({ sinkUrl: z.string() }).parse(emu.ready);
   const log = (s: string) => console.error(`[${target.name}] ${s}`);
@@ -252,6 +260,9 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   const listConns = await seed(gwUrl, emuUrl, 'bench-list', 50);
   const hookConns = await seed(gwUrl, emuUrl, 'bench-hooks', 100, sinkUrl);
   const [sseConn] = await seed(gwUrl, emuUrl, 'bench-sse', 1);
+  const syncConns = await seed(gwUrl, emuUrl, 'bench-sync', SYNC_CONCURRENCY);
+  await emu.call('fill', { itemIds: syncConns.map((c) => c.itemId), total: SYNC_TRANSACTIONS });
+  const syncToken = await signDemoToken(jwtSecret, { sub: 'bench-sync', expiresIn: '1h' });
   const listToken = await signDemoToken(jwtSecret, { sub: 'bench-list', expiresIn: '1h' });
   const sseToken = await signDemoToken(jwtSecret, { sub: 'bench-sse', expiresIn: '1h' });
   await emu.call('forget');
@@ -286,6 +297,40 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   const bl = await load<Timed>({ kind: 'http', ...timed, url: urlOf(bare), path: '/graphql', headers: { 'content-type': 'application/json' }, body: listBody, expect: '"totalCount":50' }, { bareYoga: bare });
   result.list = { gateway: gl, bareYoga: bl, ratio: gl.rps / bl.rps, cpuUsPerRequest: { gateway: perRequest(gl.serverCpu.gateway, gl.requests), bareYoga: perRequest(bl.serverCpu.bareYoga, bl.requests) } };
   await emu.call('forget');
+
+  // 2b. The same page with each connection's 3 accounts and their balances (issue 9), same baseline.
+  log('connections(first: 50) with accounts');
+  const accountsBody = JSON.stringify({ query: LIST_ACCOUNTS, variables: { first: 50 } });
+  const accountsPage = (await gql(gwUrl, listToken, LIST_ACCOUNTS, { first: 50 })).connections;
+  const accountCounts = new Set(accountsPage.edges.map((e: any) => e.node.accounts.length));
+  if (accountsPage.edges.length !== 50 || accountCounts.size !== 1 || !accountCounts.has(3)) throw new Error(`expected 50 connections with 3 accounts each, got ${accountsPage.edges.length} with ${[...accountCounts].join('/')}`);
+  await bare.call('setPage', accountsPage);
+  // Only a page that carries the accounts counts (the connections alone would not say this).
+  const withAccounts = { ...timed, path: '/graphql', body: accountsBody, expect: '"providerType":"depository/checking"' };
+  const ga = await load<Timed>({ kind: 'http', ...withAccounts, url: gwUrl, headers: gqlHeaders(listToken) }, { gateway: gw });
+  const ba = await load<Timed>({ kind: 'http', ...withAccounts, url: urlOf(bare), headers: { 'content-type': 'application/json' } }, { bareYoga: bare });
+  result.listAccounts = { gateway: ga, bareYoga: ba, ratio: ga.rps / ba.rps, cpuUsPerRequest: { gateway: perRequest(ga.serverCpu.gateway, ga.requests), bareYoga: perRequest(ba.serverCpu.bareYoga, ba.requests) } };
+  await emu.call('forget');
+
+  // 2c. Full transaction syncs (issue 9): SYNC_TRANSACTIONS in pages of SYNC_PAGE from an empty
+  // cursor until hasMore is false, through the gateway vs the plaid SDK, same emulator.
+  log(`transactionsSync: ${SYNC_TRANSACTIONS} transactions in pages of ${SYNC_PAGE}`);
+  const syncTimed = { ...timed, concurrency: SYNC_CONCURRENCY, pageSize: SYNC_PAGE, expectTransactions: SYNC_TRANSACTIONS };
+  const gs = await load<Timed>({ kind: 'gatewaySync', ...syncTimed, url: gwUrl, token: syncToken, query: TRANSACTIONS_SYNC, connectionIds: syncConns.map((c) => c.id) }, { gateway: gw, emulator: emu });
+  await emu.call('forget');
+  const ss = await load<Timed>({ kind: 'sdkSync', ...syncTimed, basePath: emuUrl, clientId: plaidCreds.clientId, secret: plaidCreds.secret, accessTokens: sdkSyncItems.map((i) => i.accessToken) }, { emulator: emu });
+  await emu.call('forget');
+  // A request is one page; units are the transactions the pages that finished in the window added.
+  const rates = (t: Timed) => ({ transactionsPerSecond: t.units / t.seconds, fullSyncsPerSecond: t.units / t.seconds / SYNC_TRANSACTIONS });
+  result.sync = {
+    transactions: SYNC_TRANSACTIONS,
+    pageSize: SYNC_PAGE,
+    concurrency: SYNC_CONCURRENCY,
+    gateway: { ...gs, ...rates(gs) },
+    sdk: { ...ss, ...rates(ss) },
+    ratio: gs.units / ss.units,
+    cpuUsPerTransaction: { gateway: perRequest(gs.serverCpu.gateway, gs.units), sdkClient: perRequest(ss.cpu, ss.units), emulatorViaGateway: perRequest(gs.serverCpu.emulator, gs.units), emulatorViaSdk: perRequest(ss.serverCpu.emulator, ss.units) },
+  };
 
   // 3. Verified webhooks: real signed deliveries from the emulator, replayed once each.
   log(`signing ${WEBHOOKS} webhooks`);
@@ -325,7 +370,8 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   await emu.call('latency', { ms: LATENCY_MS });
   log(`refreshing ${REFRESH_COUNT} stale connections`);
   let mark = 0;
-  const countReads = () => emu.call<number>('count', { path: '/item/get' });
+  // A freshness re-read is one /accounts/get: the connection's state and accounts together (issue 9).
+  const countReads = () => emu.call<number>('count', { path: '/accounts/get' });
   const refresh = await load<{ runs: { wallMs: number; providerReads: number; nodes: number }[] }>(
     { kind: 'refresh', url: gwUrl, token: await signDemoToken(jwtSecret, { sub: 'bench-refresh', expiresIn: '1h' }), query: STATUS_PAGE, first: REFRESH_COUNT, runs: 3 },
     { gateway: gw },
@@ -346,6 +392,7 @@ const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
 
 const TARGETS = {
   mutationRatio: 1.0,
+  syncRatio: 0.8,
   addedP50Ms: 3,
   listRatio: 0.6,
   refreshRatio: 1.2,
@@ -358,7 +405,8 @@ function rows(store: string, r: any): string[][] {
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
   // Gateway CPU per request, the baseline's, and how many of the gateway's requests one baseline request's CPU buys.
   const cpuPair = (g: number, b: number) => `${f(g)} / ${f(b)} (${f(b / g, 2)}x)`;
-  const m0 = r.mutation_0ms, m50 = r.mutation_50ms, l = r.list, w = r.webhooks, rf = r.refresh, mem = r.memory;
+  const m0 = r.mutation_0ms, m50 = r.mutation_50ms, l = r.list, la = r.listAccounts, sy = r.sync, w = r.webhooks, rf = r.refresh, mem = r.memory;
+  const syncLabel = `transactionsSync ${sy.transactions} in pages of ${sy.pageSize}, ${sy.concurrency} concurrent`;
   const readsOk = rf.runs.every((x: any) => x.providerReads === REFRESH_COUNT && x.nodes === REFRESH_COUNT);
   const allReceived = mem.sse.received === mem.sse.subscriptions;
   return [
@@ -374,6 +422,15 @@ function rows(store: string, r: any): string[][] {
     [store, 'connections(first: 50): bare Yoga req/s (p50/p99 ms)', `${f(l.bareYoga.rps)} (${f(l.bareYoga.p50Ms, 1)}/${f(l.bareYoga.p99Ms, 1)})`, '', ''],
     [store, 'connections(first: 50): CPU µs/req gateway / bare Yoga', cpuPair(l.cpuUsPerRequest.gateway, l.cpuUsPerRequest.bareYoga), '', ''],
     [store, 'connections(first: 50): gateway / bare Yoga', `${f(l.ratio, 2)}x`, `>= ${TARGETS.listRatio}x`, met(l.ratio >= TARGETS.listRatio && l.gateway.errors === 0)],
+    [store, 'connections(first: 50) + 3 accounts each: gateway req/s (p50/p99 ms)', `${f(la.gateway.rps)} (${f(la.gateway.p50Ms, 1)}/${f(la.gateway.p99Ms, 1)})`, '', ''],
+    [store, 'connections(first: 50) + 3 accounts each: bare Yoga req/s (p50/p99 ms)', `${f(la.bareYoga.rps)} (${f(la.bareYoga.p50Ms, 1)}/${f(la.bareYoga.p99Ms, 1)})`, '', ''],
+    [store, 'connections(first: 50) + 3 accounts each: CPU µs/req gateway / bare Yoga', cpuPair(la.cpuUsPerRequest.gateway, la.cpuUsPerRequest.bareYoga), '', ''],
+    [store, 'connections(first: 50) + 3 accounts each: gateway / bare Yoga', `${f(la.ratio, 2)}x`, '(report)', la.gateway.errors === 0 ? '' : 'errors'],
+    [store, `${syncLabel}: gateway tx/s (full syncs/s; page p50/p99 ms)`, `${f(sy.gateway.transactionsPerSecond)} (${f(sy.gateway.fullSyncsPerSecond, 1)}; ${f(sy.gateway.p50Ms, 1)}/${f(sy.gateway.p99Ms, 1)})`, '', ''],
+    [store, `${syncLabel}: plaid SDK tx/s (full syncs/s; page p50/p99 ms)`, `${f(sy.sdk.transactionsPerSecond)} (${f(sy.sdk.fullSyncsPerSecond, 1)}; ${f(sy.sdk.p50Ms, 1)}/${f(sy.sdk.p99Ms, 1)})`, '', ''],
+    [store, 'transactionsSync: gateway / SDK (tx/s)', `${f(sy.ratio, 2)}x`, `>= ${TARGETS.syncRatio}x`, met(sy.ratio >= TARGETS.syncRatio && sy.gateway.errors === 0)],
+    [store, 'transactionsSync: CPU µs/transaction gateway / SDK client', cpuPair(sy.cpuUsPerTransaction.gateway, sy.cpuUsPerTransaction.sdkClient), '', ''],
+    [store, 'transactionsSync: CPU µs/transaction emulator (via gateway / via SDK)', `${f(sy.cpuUsPerTransaction.emulatorViaGateway, 1)} / ${f(sy.cpuUsPerTransaction.emulatorViaSdk, 1)}`, '', ''],
     [store, `refresh ${REFRESH_COUNT} stale, +50 ms: provider reads per query`, rf.runs.map((x: any) => x.providerReads).join(', '), `= ${REFRESH_COUNT}`, met(readsOk)],
     [store, `refresh ${REFRESH_COUNT} stale: gateway CPU ms per query`, f(rf.cpuUsPerQuery / 1000, 1), '', ''],
     [store, `refresh ${REFRESH_COUNT} stale: median wall ms (ideal ${rf.idealMs} ms at concurrency ${rf.providerConcurrency})`, `${f(rf.medianWallMs)} (${f(rf.ratioToIdeal, 2)}x ideal)`, `<= ${TARGETS.refreshRatio}x ideal`, met(rf.ratioToIdeal <= TARGETS.refreshRatio)],
@@ -401,12 +458,17 @@ async function main() {
   const bare = await start('bare-yoga.ts');
   const emuUrl = urlOf(emu);
   // Access tokens for the SDK side: items linked directly at the emulator, as an SDK user would.
-  const sdkTokens = await Promise.all(
-    Array.from({ length: 10 }, async () => {
-      const x = await plaidPost(emuUrl, '/item/public_token/exchange', { public_token: await publicToken(emuUrl) });
-      return z.string().parse(x.access_token);
-    }),
-  );
+  const sdkItems = async (n: number): Promise<SdkItem[]> =>
+    Promise.all(
+      Array.from({ length: n }, async () => {
+        const x = await plaidPost(emuUrl, '/item/public_token/exchange', { public_token: await publicToken(emuUrl) });
+        return { accessToken: z.string().parse(x.access_token), itemId: z.string().parse(x.item_id) };
+      }),
+    );
+  const sdkTokens = (await sdkItems(10)).map((i) => i.accessToken);
+  // The SDK's sync baseline: its own Items, with the same history size as the gateway's.
+  const sdkSyncItems = await sdkItems(SYNC_CONCURRENCY);
+  await emu.call('fill', { itemIds: sdkSyncItems.map((i) => i.itemId), total: SYNC_TRANSACTIONS });
 
   const targets: StoreTarget[] = [];
   if (STORES.includes('pglite')) targets.push(await pgliteTarget());
@@ -418,7 +480,7 @@ async function main() {
 
   const results: Record<string, unknown> = {};
   try {
-    for (const t of targets) results[t.name] = await runStore(t, emu, bare, sdkTokens);
+    for (const t of targets) results[t.name] = await runStore(t, emu, bare, sdkTokens, sdkSyncItems);
   } finally {
     for (const t of targets) await t.cleanup().catch(() => undefined);
     await Promise.allSettled([...children].map((c) => c.stop()));
@@ -430,7 +492,7 @@ async function main() {
   const out = {
     at: new Date().toISOString(),
     machine,
-    settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, concurrency: CONCURRENCY, webhooks: WEBHOOKS, subscribers: SUBSCRIBERS, providerConcurrency: PROVIDER_CONCURRENCY, emulatorLatencyMs: LATENCY_MS },
+    settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, concurrency: CONCURRENCY, syncTransactions: SYNC_TRANSACTIONS, syncPage: SYNC_PAGE, syncConcurrency: SYNC_CONCURRENCY, webhooks: WEBHOOKS, subscribers: SUBSCRIBERS, providerConcurrency: PROVIDER_CONCURRENCY, emulatorLatencyMs: LATENCY_MS },
     targets: TARGETS,
     results,
     table: allRows,
