@@ -130,3 +130,37 @@ describe('exact decimals end to end', () => {
     expect(amounts.some((a) => a === '-0.00000001' || a === '0.00000001')).toBe(true);
   });
 });
+
+describe('a transaction whose account is no longer listed', () => {
+  const UNLISTED = /* GraphQL */ `query Unlisted($id: ID!, $input: TransactionsSyncInput!) {
+    node(id: $id) { ... on Transaction { id account { id providerAccountId name officialName mask type subtype providerType balances { current available limit currency asOf } } } }
+    transactionsSync(input: $input) { __typename ... on TransactionsSyncPayload { added { id account { id name type } } } }
+  }`;
+
+  it('answers the non-null account with its ids and nothing invented; the rest of the page is unchanged', async () => {
+    const c = await linkConnection(h, alice, 'PLAID');
+    const page = member(await sync(c.id, null, 500), 'TransactionsSyncPayload');
+    const gone = page.added[0]!.account;
+    // An accounts read that no longer lists that account (as after Plaid's update-mode account selection).
+    const stored = (await h.store.listAccounts([c.internalId]))[0]!;
+    expect(stored).toHaveLength(3);
+    const kept = stored.filter((a) => a.providerAccountId !== gone.providerAccountId).map(({ id: _i, connectionId: _c, updatedAt: _u, ...a }) => a);
+    await h.store.replaceAccounts(c.internalId, kept, { at: new Date() });
+
+    const res = await h.gql(alice, UNLISTED, { id: page.added[0]!.id, input: { connectionId: c.id, cursor: null, count: 500 } });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.node.account).toEqual({
+      id: gone.id, providerAccountId: gone.providerAccountId, name: '', officialName: null, mask: null, type: 'OTHER', subtype: null, providerType: '',
+      balances: { current: null, available: null, limit: null, currency: null, asOf: null },
+    });
+    const again = res.body.data.transactionsSync;
+    expect(again.__typename).toBe('TransactionsSyncPayload');
+    expect(again.added).toHaveLength(page.added.length);
+    const ofGone = again.added.filter((t: { account: { id: string } }) => t.account.id === gone.id);
+    expect(ofGone.length).toBeGreaterThan(0);
+    expect(ofGone.every((t: { account: { name: string; type: string } }) => t.account.name === '' && t.account.type === 'OTHER')).toBe(true);
+    // The accounts still listed answer as stored.
+    const listed = again.added.find((t: { account: { id: string } }) => t.account.id !== gone.id);
+    expect(listed.account.name).not.toBe('');
+  });
+});

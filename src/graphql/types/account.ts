@@ -5,7 +5,12 @@ import { ConnectionRef } from './connection.js';
 
 export const AccountTypeEnum = builder.enumType('AccountType', { values: ACCOUNT_TYPES });
 
-export const AccountBalancesType = builder.objectRef<AccountBalances>('AccountBalances').implement({
+/** Balances as shown: a stored account's always have asOf; an unlisted account's (transaction.ts) have none. */
+type BalancesView = Omit<AccountBalances, 'asOf'> & { asOf: Date | null };
+/** An account as the schema shows it: a stored one, or the stand-in for one no longer listed. */
+export type AccountView = Omit<AccountRecord, 'balances'> & { balances: BalancesView };
+
+export const AccountBalancesType = builder.objectRef<BalancesView>('AccountBalances').implement({
   fields: (t) => ({
     current: t.field({ type: 'Decimal', nullable: true, resolve: (b) => b.current }),
     available: t.field({ type: 'Decimal', nullable: true, resolve: (b) => b.available }),
@@ -20,7 +25,7 @@ export const AccountBalancesType = builder.objectRef<AccountBalances>('AccountBa
   }),
 });
 
-export const AccountRef = builder.objectRef<AccountRecord>('Account');
+export const AccountRef = builder.objectRef<AccountView>('Account');
 
 builder.node(AccountRef, {
   id: { resolve: (a) => a.id },

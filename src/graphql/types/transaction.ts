@@ -2,11 +2,32 @@ import type { TransactionRecord } from '../../store/store.js';
 import type { TransactionsSyncResult } from '../../connections/transactions.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
-import { AccountRef } from './account.js';
+import { AccountRef, type AccountView } from './account.js';
 import { CONNECTION_MUTATION_ERRORS } from './errors.js';
 import { internalId } from './mutations.js';
 
 export const TransactionRef = builder.objectRef<TransactionRecord>('Transaction');
+
+/**
+ * The account of a transaction whose account the last accounts read no longer listed (or that no
+ * read listed yet): one bad row must not null the whole page, and the contract makes the field
+ * non-null, so it answers the ids it has and nothing it would have to invent.
+ */
+function unlistedAccount(tx: TransactionRecord): AccountView {
+  return {
+    id: tx.accountId,
+    connectionId: tx.connectionId,
+    providerAccountId: tx.providerAccountId,
+    name: '',
+    officialName: null,
+    mask: null,
+    type: 'OTHER',
+    subtype: null,
+    providerType: '',
+    balances: { current: null, available: null, limit: null, currency: null, asOf: null },
+    updatedAt: tx.updatedAt,
+  };
+}
 
 builder.node(TransactionRef, {
   id: { resolve: (t) => t.id },
@@ -16,11 +37,10 @@ builder.node(TransactionRef, {
   fields: (t) => ({
     account: t.field({
       type: AccountRef,
-      resolve: async (tx, _args, ctx) => {
-        const a = await ctx.loader.account(tx.accountId);
-        if (!a) throw new Error('transaction of an account no longer listed');
-        return a;
-      },
+      description:
+        'Non-null (contract section 7). An account the provider no longer lists answers with what the transaction knows: ' +
+        'the same id and providerAccountId, name "", type OTHER, providerType "", every balance null.',
+      resolve: async (tx, _args, ctx) => (await ctx.loader.account(tx.accountId)) ?? unlistedAccount(tx),
     }),
     providerTransactionId: t.exposeString('providerTransactionId'),
     amount: t.field({ type: 'Decimal', description: "Signed from the account holder's side: negative = money out, positive = money in.", resolve: (tx) => tx.amount }),
