@@ -1,5 +1,5 @@
 import type { ProviderName } from '../domain/connection.js';
-import { isProviderCallError, type ProviderCallError, type ProviderFailureKind } from '../providers/errors.js';
+import { isProviderCallError, TransactionsSyncMutationError, type ProviderCallError, type ProviderFailureKind } from '../providers/errors.js';
 
 /** The contract's ErrorCode: every expected failure of an operation is one of these. */
 export const ERROR_CODES = [
@@ -44,6 +44,18 @@ export class SandboxOnlyError extends GatewayError {
   constructor(message = 'This operation works only on sandbox connections.') {
     super(message);
     this.name = 'SandboxOnlyError';
+  }
+}
+
+/**
+ * The operation cannot go on from the state the client is in; the message says what to do.
+ * transactionsSync: the provider's data changed during pagination (contract section 7).
+ */
+export class InvalidStateError extends GatewayError {
+  readonly code = 'INVALID_STATE' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidStateError';
   }
 }
 
@@ -101,12 +113,14 @@ export function errorCodeOf(e: unknown): ErrorCode | 'INTERNAL' {
 
 /**
  * Provider call failures become the error a client can act on: the provider refusing our input or
- * a production connection is the same INVALID_INPUT / SANDBOX_ONLY the gateway answers itself;
- * every other failure is a ProviderError with the provider's code. Anything else passes through.
+ * a production connection is the same INVALID_INPUT / SANDBOX_ONLY the gateway answers itself, data
+ * changed during a sync's pagination is InvalidStateError (contract section 7); every other
+ * failure is a ProviderError with the provider's code. Anything else passes through.
  */
 export function fromProviderFailure(e: unknown): unknown {
   if (!isProviderCallError(e)) return e;
   if (e.kind === 'INVALID_INPUT') return new InvalidInputError(e.message);
   if (e.kind === 'SANDBOX_ONLY') return new SandboxOnlyError(e.message);
+  if (e instanceof TransactionsSyncMutationError) return new InvalidStateError(e.message);
   return new ProviderError(e);
 }

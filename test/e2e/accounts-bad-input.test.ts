@@ -75,7 +75,7 @@ describe('transactionsSync bad input', () => {
     expect(first.hasMore).toBe(true);
     await control(`${h.plaid.url}/emulator/items/${c.providerConnectionId}/mutation-during-pagination`, {});
     const res = await sync(c.id, first.nextCursor, 10);
-    expect(res).toMatchObject({ __typename: 'ProviderError', code: 'INVALID_STATE' });
+    expect(res).toMatchObject({ __typename: 'InvalidStateError', code: 'INVALID_STATE' });
     expect((res as { message: string }).message).toMatch(/restart.*cursor.*before.*first page/i);
   });
 });

@@ -299,6 +299,7 @@ export type TransactionsSyncQueryVariables = Exact<{
 
 export type TransactionsSyncQuery = { transactionsSync:
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string, field: string | null }
+    | { __typename: 'InvalidStateError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ProviderError', code: ErrorCode, message: string }
     | { __typename: 'ProviderNotConfiguredError', code: ErrorCode, message: string }

@@ -2,6 +2,7 @@ import {
   ERROR_CODES,
   GatewayError,
   InvalidInputError,
+  InvalidStateError,
   NotFoundError,
   ProviderError,
   ProviderNotConfiguredError,
@@ -33,6 +34,13 @@ builder.objectType(InvalidInputError, {
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof InvalidInputError,
   fields: (t) => ({ field: t.exposeString('field', { nullable: true, description: 'The input field at fault, when known.' }) }),
+});
+
+builder.objectType(InvalidStateError, {
+  name: 'InvalidStateError',
+  description: 'The operation cannot go on from where the client is; the message says what to do (transactionsSync: restart from the cursor held before the first page).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof InvalidStateError,
 });
 
 builder.objectType(SandboxOnlyError, {
@@ -74,6 +82,9 @@ export const PROVIDER_MUTATION_ERRORS = [InvalidInputError, ProviderError, Provi
 
 /** A mutation on an existing connection also answers NOT_FOUND (missing, or not the caller's). */
 export const CONNECTION_MUTATION_ERRORS = [NotFoundError, ...PROVIDER_MUTATION_ERRORS];
+
+/** transactionsSync also answers INVALID_STATE when the provider's data changed during pagination (contract section 7). */
+export const TRANSACTIONS_SYNC_ERRORS = [...CONNECTION_MUTATION_ERRORS, InvalidStateError];
 
 /** Sandbox-only operations (resets) also answer SANDBOX_ONLY. */
 export const SANDBOX_MUTATION_ERRORS = [...CONNECTION_MUTATION_ERRORS, SandboxOnlyError];

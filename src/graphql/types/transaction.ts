@@ -3,7 +3,7 @@ import type { TransactionsSyncResult } from '../../connections/transactions.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { AccountRef, type AccountView } from './account.js';
-import { CONNECTION_MUTATION_ERRORS } from './errors.js';
+import { TRANSACTIONS_SYNC_ERRORS } from './errors.js';
 import { internalId } from './mutations.js';
 
 export const TransactionRef = builder.objectRef<TransactionRecord>('Transaction');
@@ -76,9 +76,9 @@ builder.queryField('transactionsSync', (t) =>
   t.field({
     type: TransactionsSyncPayload,
     description:
-      "One page of the connection's transaction changes. A ProviderError with code INVALID_STATE means the data changed during pagination: restart from the cursor held before the first page.",
+      "One page of the connection's transaction changes. An InvalidStateError means the data changed during pagination: restart from the cursor held before the first page.",
     args: { input: t.arg({ type: TransactionsSyncInput, required: true }) },
-    errors: { types: CONNECTION_MUTATION_ERRORS, directResult: true, union: { name: 'TransactionsSyncResult' } },
+    errors: { types: TRANSACTIONS_SYNC_ERRORS, directResult: true, union: { name: 'TransactionsSyncResult' } },
     resolve: async (_r, { input }, ctx) => {
       const connectionId = internalId(input.connectionId);
       // Every page is a provider call: it spends from the caller's budget like a mutation.

@@ -113,6 +113,8 @@ export type KitConnectionFragment = { id: string, provider: Provider, providerCo
 
 type KitError_InvalidInputError_Fragment = { field: string | null, code: ErrorCode, message: string };
 
+type KitError_InvalidStateError_Fragment = { code: ErrorCode, message: string };
+
 type KitError_NotFoundError_Fragment = { code: ErrorCode, message: string };
 
 type KitError_ProviderError_Fragment = { provider: Provider, providerCode: string | null, retryAfterSeconds: number | null, requestId: string | null, code: ErrorCode, message: string };
@@ -125,6 +127,7 @@ type KitError_SandboxOnlyError_Fragment = { code: ErrorCode, message: string };
 
 export type KitErrorFragment =
   | KitError_InvalidInputError_Fragment
+  | KitError_InvalidStateError_Fragment
   | KitError_NotFoundError_Fragment
   | KitError_ProviderError_Fragment
   | KitError_ProviderNotConfiguredError_Fragment
