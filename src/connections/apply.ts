@@ -30,7 +30,7 @@ export type ApplyState = (
  * the last applied change are stale (rules.ts). Retries on concurrent writers (versioned rows).
  * `known`: the record as just read, saving a read on the first attempt. `accounts`: the
  * accounts from the same provider read, written in the same transaction as the state (null or
- * absent: the stored ones stand). New accounts or a new transactionsUpdatedAt publish too.
+ * absent: the stored ones stand). Accounts that changed or a new transactionsUpdatedAt publish too.
  */
 export function createStateApplier(deps: { store: ConnectionStore; events: ConnectionEvents; logger: Logger; now: () => Date }): ApplyState {
   const { store, events, logger, now } = deps;
@@ -41,9 +41,9 @@ export function createStateApplier(deps: { store: ConnectionStore; events: Conne
       if (isStaleSource(source, current.lastEventAt)) {
         // The state is older than what is stored, but the accounts are still the newest read.
         if (!accounts) return { record: current, changed: false, outcome: 'stale' };
-        const updated = await store.replaceAccounts(id, accounts, { at: now() });
-        if (updated) events.publish(updated);
-        return { record: updated, changed: false, outcome: 'stale' };
+        const replaced = await store.replaceAccounts(id, accounts, { at: now() });
+        if (replaced?.accountsChanged) events.publish(replaced.record);
+        return { record: replaced?.record ?? null, changed: false, outcome: 'stale' };
       }
       const patch = compute(current);
       if (!patch && !accounts) return { record: current, changed: false, outcome: 'unchanged' };
@@ -58,12 +58,20 @@ export function createStateApplier(deps: { store: ConnectionStore; events: Conne
         lastEventAt: nextEventMark(source, current.lastEventAt, t),
       };
       try {
-        const updated = accounts
-          ? await store.replaceAccounts(id, accounts, { at: t, patch: full, expectedVersion: current.version })
-          : await store.updateState(id, full, current.version);
+        let updated: ConnectionRecord | null;
+        let accountsChanged = false;
+        if (accounts) {
+          const replaced = await store.replaceAccounts(id, accounts, { at: t, patch: full, expectedVersion: current.version });
+          updated = replaced?.record ?? null;
+          accountsChanged = replaced?.accountsChanged ?? false;
+        } else {
+          updated = await store.updateState(id, full, current.version);
+        }
         if (!updated) return { record: null, changed: false, outcome: 'unchanged' };
         const changed = statusChanged || errorChanged;
-        const published = changed || announced || !!accounts;
+        // Contract sections 1 and 7: status changes, announcements and accounts changes publish;
+        // a re-read that finds everything as stored (its read time aside) does not.
+        const published = changed || announced || accountsChanged;
         if (published) events.publish(updated);
         if (changed) {
           logger.info({ connectionId: id, provider: updated.provider, from: current.status, to: updated.status, source: source.kind }, 'connection status changed');

@@ -50,6 +50,24 @@ export interface ProviderAccountsRead {
 }
 
 /**
+ * Whether a client would see a difference between two account lists (Connection.accounts): the
+ * same accounts in the same order with the same fields and balances. `asOf` alone moving is no
+ * change: without a provider date it is the read time, new on every read (contract section 7:
+ * "every accounts change" publishes, a re-read that finds the same accounts does not).
+ */
+export function sameAccounts(a: readonly ProviderAccount[], b: readonly ProviderAccount[]): boolean {
+  return a.length === b.length && a.every((x, i) => {
+    const y = b[i]!;
+    return (
+      x.providerAccountId === y.providerAccountId && x.name === y.name && x.officialName === y.officialName && x.mask === y.mask &&
+      x.type === y.type && x.subtype === y.subtype && x.providerType === y.providerType &&
+      x.balances.current === y.balances.current && x.balances.available === y.balances.available &&
+      x.balances.limit === y.balances.limit && x.balances.currency === y.balances.currency
+    );
+  });
+}
+
+/**
  * The stored id of an account: derived from its connection and provider id, so it is stable
  * across every replacement of a connection's accounts and computable without a read.
  */

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
 import { z } from 'zod';
-import { ACCOUNT_TYPES, accountRowId, type ProviderAccount } from '../domain/account.js';
+import { ACCOUNT_TYPES, accountRowId, sameAccounts, type ProviderAccount } from '../domain/account.js';
 import { CONNECTION_STATUSES, connectionErrorInfoSchema, PROVIDERS, type ProviderName } from '../domain/connection.js';
 import { isDecimal, type Decimal } from '../domain/decimal.js';
 import { isCalendarDate, transactionRowId, type ProviderTransaction } from '../domain/transaction.js';
@@ -602,6 +602,8 @@ export function createSqlStore(
         // The connection row first: it serialises concurrent replacements of the same accounts.
         const record = await writeState(trx, id, set, opts.expectedVersion);
         if (!record) return null;
+        const before = await trx.selectFrom('accounts').select(ACCOUNT_COLUMNS).where('connection_id', '=', id).orderBy('position').execute();
+        const accountsChanged = !sameAccounts(before.map(toAccount), accounts);
         let del = trx.deleteFrom('accounts').where('connection_id', '=', id);
         if (providerIds.length > 0) del = del.where('provider_account_id', 'not in', providerIds);
         await del.execute();
@@ -646,7 +648,7 @@ export function createSqlStore(
             )
             .execute();
         }
-        return record;
+        return { record, accountsChanged };
       });
     },
 

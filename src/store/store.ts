@@ -160,13 +160,14 @@ export interface ConnectionStore extends ProviderUserStore {
    * provider account, the ones not listed deleted), set accountsUpdatedAt to `at`, and apply
    * `patch`, all in one transaction: status and accounts change together. With
    * `expectedVersion`, ConnectionConflictError as in updateState and nothing is written.
-   * Returns the updated record, or null when the connection no longer exists.
+   * Returns the updated record and whether the accounts differ from the stored ones as a client
+   * sees them (domain/account.ts sameAccounts), or null when the connection no longer exists.
    */
   replaceAccounts(
     id: string,
     accounts: readonly ProviderAccount[],
     opts: { at: Date; patch?: ConnectionStatePatch; expectedVersion?: number },
-  ): Promise<ConnectionRecord | null>;
+  ): Promise<{ record: ConnectionRecord; accountsChanged: boolean } | null>;
   /** The accounts of several connections in one read, per connection in the order of `connectionIds` (DataLoader-shaped). */
   listAccounts(connectionIds: readonly string[]): Promise<AccountRecord[][]>;
   /** Accounts by id in the order of `ids`; null for a missing or malformed id (node(id:)). */

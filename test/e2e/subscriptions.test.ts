@@ -77,6 +77,22 @@ describe('connectionUpdated', () => {
     expect(sa.pending()).toEqual([]);
   });
 
+  it('a re-read that finds the same status and accounts publishes nothing; one that finds a new balance does', async () => {
+    const c = await linkConnection(h, alice, 'PLAID');
+    const s = await watch(alice, { id: c.id });
+    // Two re-reads with nothing changed at Plaid (only the read time moves).
+    for (let i = 0; i < 2; i++) {
+      expect((await h.gql(alice, REFRESH, { input: { connectionId: c.id } })).body.data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
+    }
+    // A balance change Plaid did not announce, found by the next re-read.
+    const [account] = h.plaid.accounts(c.providerConnectionId);
+    h.plaid.setBalance(c.providerConnectionId, account!.account_id, { current: 1234.56, webhook: false });
+    await h.gql(alice, REFRESH, { input: { connectionId: c.id } });
+    expect((await s.next()).data.connectionUpdated).toMatchObject({ id: c.id, status: 'CONNECTED' });
+    // Exactly one event: the unchanged re-reads published none.
+    await expect(s.next(400)).rejects.toThrow(/no subscription event/);
+  });
+
   it('the id argument narrows the stream to one connection', async () => {
     const one = await linkConnection(h, alice, 'MONEYKIT');
     const other = await linkConnection(h, alice, 'MONEYKIT');

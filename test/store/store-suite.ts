@@ -423,7 +423,8 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
           acct('a1', { balances: { current: exact, available: '-0.30000000000000004' as Decimal, limit: '5000' as Decimal, currency: 'BTC', asOf: at1 } }),
           acct('a2', { type: 'CREDIT', subtype: 'credit card', providerType: 'credit/credit card', officialName: 'Gold' }),
         ], { at: at1, patch: { status: 'CONNECTED', stateRefreshedAt: at1 } });
-        expect(r1).toMatchObject({ accountsUpdatedAt: at1, stateRefreshedAt: at1, version: 2 });
+        expect(r1?.record).toMatchObject({ accountsUpdatedAt: at1, stateRefreshedAt: at1, version: 2 });
+        expect(r1?.accountsChanged).toBe(true);
         const [first] = await store.listAccounts([rec.id]);
         expect(first!.map((a) => a.providerAccountId)).toEqual(['a1', 'a2']);
         expect(first![0]).toMatchObject({
@@ -436,7 +437,8 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         // a1 gone, a2 kept with its id and new values, a3 new; order as given.
         const at2 = new Date('2026-02-02T00:00:00.000Z');
         const r2 = await store.replaceAccounts(rec.id, [acct('a3'), acct('a2', { name: 'Renamed' })], { at: at2 });
-        expect(r2).toMatchObject({ accountsUpdatedAt: at2, status: 'CONNECTED', version: 3 });
+        expect(r2?.record).toMatchObject({ accountsUpdatedAt: at2, status: 'CONNECTED', version: 3 });
+        expect(r2?.accountsChanged).toBe(true);
         const [second] = await store.listAccounts([rec.id]);
         expect(second!.map((a) => [a.providerAccountId, a.id, a.name])).toEqual([
           ['a3', accountRowId(rec.id, 'a3'), 'Account a3'],
@@ -445,8 +447,29 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(await store.getAccounts([accountRowId(rec.id, 'a1'), accountRowId(rec.id, 'a2'), 'nope'])).toEqual([null, second![1], null]);
 
         // An empty read empties the list.
-        await store.replaceAccounts(rec.id, [], { at: at2 });
+        expect((await store.replaceAccounts(rec.id, [], { at: at2 }))?.accountsChanged).toBe(true);
         expect(await store.listAccounts([rec.id])).toEqual([[]]);
+        expect((await store.replaceAccounts(rec.id, [], { at: at2 }))?.accountsChanged).toBe(false);
+      });
+
+      it('says whether the accounts changed as a client sees them (a new read time alone is no change)', async () => {
+        const rec = await store.insertConnection(newConnection());
+        const t1 = new Date('2026-03-01T00:00:00.000Z');
+        const t2 = new Date('2026-03-02T00:00:00.000Z');
+        const bal = (current: string, asOf: Date) => ({ current: current as Decimal, available: null, limit: null, currency: 'USD', asOf });
+        const changed = async (accounts: ProviderAccount[], at: Date) => (await store.replaceAccounts(rec.id, accounts, { at }))!.accountsChanged;
+        expect(await changed([acct('a', { balances: bal('1.00', t1) }), acct('b')], t1)).toBe(true);
+        // The same accounts read again a day later: only asOf and accountsUpdatedAt move.
+        expect(await changed([acct('a', { balances: bal('1.00', t2) }), acct('b')], t2)).toBe(false);
+        const [stored] = await store.listAccounts([rec.id]);
+        expect(stored![0]!.balances.asOf).toEqual(t2);
+        expect((await store.getConnections([rec.id]))[0]!.accountsUpdatedAt).toEqual(t2);
+        // "1.0" is another text than "1.00" (exact decimals are compared as written).
+        expect(await changed([acct('a', { balances: bal('1.0', t2) }), acct('b')], t2)).toBe(true);
+        expect(await changed([acct('a', { balances: bal('1.0', t2), mask: '9999' }), acct('b')], t2)).toBe(true);
+        expect(await changed([acct('b'), acct('a', { balances: bal('1.0', t2), mask: '9999' })], t2)).toBe(true); // order
+        expect(await changed([acct('b'), acct('a', { balances: { ...bal('1.0', t2), limit: '5' as Decimal } , mask: '9999' })], t2)).toBe(true);
+        expect(await changed([acct('b')], t2)).toBe(true); // one gone
       });
 
       it('lists the accounts of many connections in the order asked', async () => {
