@@ -64,11 +64,18 @@ export function createTransactionsSync(deps: { store: ConnectionStore; calls: Pr
       const delta = syncDelta(at, page);
       const saved = await store.saveTransactionsPage(r.id, { upsert: [...delta.added, ...delta.modified], removed: delta.removed, cursor: delta.next });
       if (!saved) throw new NotFoundError();
+      // A page names a handful of accounts: each account id is derived once.
+      const accountIds = new Map<string, string>();
+      const accountId = (providerAccountId: string): string => {
+        let id = accountIds.get(providerAccountId);
+        if (id === undefined) accountIds.set(providerAccountId, (id = accountRowId(r.id, providerAccountId)));
+        return id;
+      };
       const record = (t: ProviderTransaction): TransactionRecord => ({
         ...t,
         id: transactionRowId(r.id, t.providerTransactionId),
         connectionId: r.id,
-        accountId: accountRowId(r.id, t.providerAccountId),
+        accountId: accountId(t.providerAccountId),
         updatedAt: saved.createdAt,
       });
       return {
