@@ -40,7 +40,7 @@ const REFRESH_COUNT = 100;
 const STORES = (process.env.BENCH_STORES ?? 'pglite,postgres').split(',').map((s) => s.trim());
 const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Hard stop for the whole run: the bench must end by itself whatever happens. */
-const DEADLINE_MS = 6 * 60_000;
+const DEADLINE_MS = 8 * 60_000;
 /** Extra node flags for the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 const GATEWAY_FLAGS = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 /**
