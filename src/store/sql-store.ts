@@ -53,9 +53,9 @@ const MAX_PAGE = 500;
  * whatever their age. A client in the middle of a page run holds rows minutes old, far inside
  * both bounds; a cursor that was pruned answers like an unknown one (INVALID_INPUT: start over).
  */
-export const SYNC_CURSOR_RETENTION_DAYS = 30;
-export const SYNC_CURSORS_KEPT = 10;
-export const SYNC_CURSORS_MAX = 1000;
+const SYNC_CURSOR_RETENTION_DAYS = 30;
+const SYNC_CURSORS_KEPT = 10;
+const SYNC_CURSORS_MAX = 1000;
 const DEFAULT_WEBHOOK_LIMIT = 100;
 const MAX_WEBHOOK_LIMIT = 1000;
 
