@@ -325,7 +325,7 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   await emu.call('latency', { ms: LATENCY_MS });
   log(`refreshing ${REFRESH_COUNT} stale connections`);
   let mark = 0;
-  const countReads = () => emu.call<number>('count', { path: '/item/get' });
+  const countReads = () => emu.call<number>('count', { path: '/accounts/get' });
   const refresh = await load<{ runs: { wallMs: number; providerReads: number; nodes: number }[] }>(
     { kind: 'refresh', url: gwUrl, token: await signDemoToken(jwtSecret, { sub: 'bench-refresh', expiresIn: '1h' }), query: STATUS_PAGE, first: REFRESH_COUNT, runs: 3 },
     { gateway: gw },
