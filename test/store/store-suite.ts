@@ -314,6 +314,15 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(none).toEqual({ items: [], hasNextPage: false, totalCount: 0 });
       });
 
+      it('a page past the last row is empty and still counts every match', async () => {
+        const { userId, recs } = await seedUser(3, (i) => ({ status: i === 0 ? 'LOGIN_REQUIRED' : 'CONNECTED' }));
+        const oldest = [...recs].sort(byNewest).at(-1)!;
+        const past = await store.listConnections({ userId }, { first: 10, after: { createdAt: oldest.createdAt, id: oldest.id } });
+        expect(past).toEqual({ items: [], hasNextPage: false, totalCount: 3 });
+        const filtered = await store.listConnections({ userId, status: ['CONNECTED'] }, { first: 10, after: { createdAt: oldest.createdAt, id: oldest.id } });
+        expect(filtered).toEqual({ items: [], hasNextPage: false, totalCount: 2 });
+      });
+
       it('first: 0 returns no items but tells whether any exist', async () => {
         const { userId } = await seedUser(1);
         expect(await store.listConnections({ userId }, { first: 0, after: null })).toEqual({ items: [], hasNextPage: true, totalCount: 1 });
