@@ -14,6 +14,7 @@ import {
   type ConnectionStore,
   type ListCursor,
   type NewConnection,
+  type WebhookOutcomeWrite,
 } from '../store.js';
 import { TokenDecryptionError, type TokenCipher } from '../crypto.js';
 import type { ConnectionsTable, Database } from '../schema.js';
@@ -86,13 +87,15 @@ export function stateSet(p: z.infer<typeof statePatch>): Updateable<ConnectionsT
 
 /**
  * Writes `set` and bumps the version. With `expectedVersion`, throws ConnectionConflictError
- * when the row moved on. Returns null when the row is gone.
+ * when the row moved on. Returns null when the row is gone. With `eventOutcome`, the webhook
+ * event's outcome is written by the same statement, and only if the state was.
  */
 export async function writeState(
   db: Kysely<Database>,
   id: string,
   set: Updateable<ConnectionsTable>,
   expectedVersion: number | undefined,
+  eventOutcome?: WebhookOutcomeWrite,
 ): Promise<ConnectionRecord | null> {
   let q = db
     .updateTable('connections')
@@ -100,7 +103,21 @@ export async function writeState(
     .set((eb) => ({ version: eb('version', '+', 1) }))
     .where('id', '=', id);
   if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
-  const row = await q.returning(CONNECTION_COLUMNS).executeTakeFirst();
+  const update = q.returning(CONNECTION_COLUMNS);
+  const row = await (eventOutcome
+    ? db
+        .with('written', () => update)
+        .with('outcome', (w) =>
+          w
+            .updateTable('webhook_events')
+            .set({ outcome: eventOutcome.outcome })
+            .where('id', '=', eventOutcome.eventId)
+            .where(sql<boolean>`exists (select 1 from written)`),
+        )
+        .selectFrom('written')
+        .selectAll()
+        .executeTakeFirst()
+    : update.executeTakeFirst());
   if (row) return toRecord(row);
   if (expectedVersion === undefined) return null;
   // Nothing matched: either the row is gone (null) or it moved on (conflict).
@@ -244,9 +261,9 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): Co
       return { items, hasNextPage, totalCount: count } satisfies ConnectionPage;
     },
 
-    async updateState(id: string, input: ConnectionStatePatch, expectedVersion?: number) {
+    async updateState(id: string, input: ConnectionStatePatch, expectedVersion?: number, eventOutcome?: WebhookOutcomeWrite) {
       if (!isUuid(id)) return null;
-      return writeState(db, id, stateSet(statePatch.parse(input)), expectedVersion);
+      return writeState(db, id, stateSet(statePatch.parse(input)), expectedVersion, eventOutcome);
     },
 
     async deleteConnection(id) {
