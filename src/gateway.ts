@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -203,6 +204,24 @@ export function createGateway(deps: GatewayDeps) {
     },
   };
 
+  // Queries and mutations run compiled (graphql-jit): graphql-js's per-field work was a measured
+  // share of every page (BENCHMARKS.md). Compiled once per document, kept as long as Yoga's parser
+  // cache keeps the document. Subscriptions keep graphql-js (their work is per event, not per field
+  // of a page), and so do requests whose variables graphql-js refuses: its messages are the ones
+  // clients see. A document that passed validation but cannot be compiled answers the compiler's
+  // errors, logged here (none known: the suite runs every operation compiled).
+  const compiledExecution = useGraphQlJit(
+    {},
+    {
+      enableIf: ({ schema: s, document, operationName, variableValues }) => {
+        const op = getOperationAST(document, operationName);
+        if (!op || op.operation === 'subscription') return false;
+        return !op.variableDefinitions?.length || !getVariableValues(s, op.variableDefinitions, variableValues ?? {}).errors;
+      },
+      onError: (r) => logger.warn({ errors: r.errors?.map((e) => e.message) }, 'query could not be compiled'),
+    },
+  );
+
   const validationLimits: Plugin = {
     onValidate({ addValidationRule }) {
       addValidationRule(maxDepthRule(limits.maxDepth));
@@ -261,7 +280,7 @@ export function createGateway(deps: GatewayDeps) {
         : false;
     },
     logging: false,
-    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits, useSubscriptionLimits({ maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser ?? 20, maxSubscriptions: limits.maxSubscriptions ?? 1_000 }), ...(deps.suggestions === false ? [noSuggestions] : [])],
+    plugins: [routes, requestIdOnErrors, parseLimits, validationLimits, compiledExecution, useSubscriptionLimits({ maxSubscriptionsPerUser: limits.maxSubscriptionsPerUser ?? 20, maxSubscriptions: limits.maxSubscriptions ?? 1_000 }), ...(deps.suggestions === false ? [noSuggestions] : [])],
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;

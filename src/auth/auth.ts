@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 
 /** Who is calling: the token's `sub`, and whether its scope includes `admin`. */
 export interface Caller {
@@ -32,7 +32,17 @@ export interface Authenticator {
  */
 export const IAT_CLOCK_SKEW_SECONDS = 60;
 
-export function createAuthenticator(s: AuthSettings): Authenticator {
+/**
+ * Verified tokens are remembered this long (never past their own `exp`): an app sends the same
+ * bearer token on every request, and verifying it again each time was a measured share of the
+ * gateway's CPU (WebCrypto through the thread pool). A JWKS key rotated out stops being accepted
+ * within this window.
+ */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+/** Bound on remembered tokens (least recently used dropped first): memory stays flat whatever callers send. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
+export function createAuthenticator(s: AuthSettings, clock: { now: () => number } = Date): Authenticator {
   // Import the HS256 secret once: jose re-imports a raw Uint8Array on every call (TOOLCHAIN.md).
   const secretKey: KeyObject | null = s.jwtSecret ? createSecretKey(Buffer.from(s.jwtSecret, 'utf8')) : null;
   const jwks: JWTVerifyGetKey | null = s.jwksUrl ? createRemoteJWKSet(new URL(s.jwksUrl)) : null;
@@ -44,30 +54,50 @@ export function createAuthenticator(s: AuthSettings): Authenticator {
   };
 
   async function verify(token: string) {
+    const currentDate = new Date(clock.now());
     // The header's alg picks the path; each path accepts only its own algorithms, so an
     // HS256 token can never be checked against a public key or the reverse.
     if (secretKey && (!jwks || peekAlg(token) === 'HS256')) {
-      return (await jwtVerify(token, secretKey, { ...common, algorithms: ['HS256'] })).payload;
+      return (await jwtVerify(token, secretKey, { ...common, currentDate, algorithms: ['HS256'] })).payload;
     }
-    return (await jwtVerify(token, jwks!, { ...common, algorithms: ['RS256', 'ES256'] })).payload;
+    return (await jwtVerify(token, jwks!, { ...common, currentDate, algorithms: ['RS256', 'ES256'] })).payload;
   }
+
+  // Keyed by the token's SHA-256, so no bearer token outlives its request in memory. Only
+  // tokens that passed every check below are remembered; failures are verified every time.
+  const verified = new Map<string, { caller: Caller; untilMs: number }>();
 
   return {
     async authenticate(authorization) {
       const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(authorization ?? '');
       if (!m) throw new AuthError('missing bearer token');
+      const token = m[1]!;
+      const key = createHash('sha256').update(token).digest('base64');
+      const now = clock.now();
+      const hit = verified.get(key);
+      if (hit) {
+        verified.delete(key);
+        if (now < hit.untilMs) {
+          verified.set(key, hit); // most recently used last
+          return hit.caller;
+        }
+      }
       let payload;
       try {
-        payload = await verify(m[1]!);
+        payload = await verify(token);
       } catch (e) {
         const code = (e as { code?: string }).code;
         throw new AuthError(code === 'ERR_JWT_EXPIRED' ? 'token expired' : 'invalid token');
       }
-      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + IAT_CLOCK_SKEW_SECONDS) throw new AuthError('invalid token');
+      if (typeof payload.iat === 'number' && payload.iat > now / 1000 + IAT_CLOCK_SKEW_SECONDS) throw new AuthError('invalid token');
       const sub = payload.sub;
       if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) throw new AuthError('invalid token subject');
       const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      return { userId: sub, admin: scope.includes('admin') };
+      const caller = { userId: sub, admin: scope.includes('admin') };
+      // `exp` is required (requiredClaims), so every remembered token has an end.
+      verified.set(key, { caller, untilMs: Math.min(now + VERIFIED_TOKEN_TTL_MS, (payload.exp as number) * 1000) });
+      if (verified.size > VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      return caller;
     },
   };
 }

@@ -77,3 +77,10 @@ export class TransactionsSyncMutationError extends ProviderCallError {
 export function isProviderCallError(e: unknown): e is ProviderCallError {
   return e instanceof ProviderCallError;
 }
+
+/** `text` with every occurrence of each secret replaced: provider text may echo what we sent. */
+export function redactSecrets(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('[redacted]');
+  return out;
+}

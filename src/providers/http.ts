@@ -256,6 +256,20 @@ export function createProviderTransport(opts: ProviderTransportOptions): Provide
   return { provider: opts.provider, dispatcher: agent, ...(opts.observer ? { observer: opts.observer } : {}), run, close: () => agent.close() };
 }
 
+/** What an adapter's settings may say about its HTTP client; the gateway passes only `transport`. */
+export type ProviderHttpSettings = Pick<ProviderHttpClientOptions, 'dispatcher' | 'transport' | 'timeouts' | 'retry' | 'maxConcurrency'>;
+
+/** The HTTP fields an adapter's settings carry, without the unset ones (exact optional types). */
+export function httpSettings(s: ProviderHttpSettings): ProviderHttpSettings {
+  return {
+    ...(s.dispatcher ? { dispatcher: s.dispatcher } : {}),
+    ...(s.transport ? { transport: s.transport } : {}),
+    ...(s.timeouts ? { timeouts: s.timeouts } : {}),
+    ...(s.retry ? { retry: s.retry } : {}),
+    ...(s.maxConcurrency !== undefined ? { maxConcurrency: s.maxConcurrency } : {}),
+  };
+}
+
 export function createProviderHttpClient(opts: ProviderHttpClientOptions): ProviderHttpClient {
   const transport = opts.transport;
   const observer = opts.observer ?? transport?.observer;

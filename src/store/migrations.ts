@@ -83,7 +83,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'encryption key check',
     async up(db) {
       // One value encrypted with the key in use when it was written: a start with another key
-      // fails to decrypt it and stops before anything is written (see sql-store verifyKey).
+      // fails to decrypt it and stops before anything is written (see sql/credentials.ts verifyKey).
       await sql`
         create table encryption_key_check (
           id integer primary key check (id = 1),

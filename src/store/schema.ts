@@ -1,5 +1,5 @@
 // Kysely table types; mirror migrations.ts. jsonb columns are written as JSON text (see
-// sql-store.ts `json`) so both drivers send them the same way.
+// sql/rows.ts `json`) so both drivers send them the same way.
 import type { ColumnType, Generated } from 'kysely';
 
 type Json = ColumnType<unknown, string | null, string | null>;

@@ -99,6 +99,12 @@ export interface WebhookEventInput {
   effect?: unknown;
 }
 
+/** A webhook event's outcome, written together with the state it caused (updateState). */
+export interface WebhookOutcomeWrite {
+  eventId: string;
+  outcome: string;
+}
+
 export interface WebhookEventRecord extends WebhookEventInput {
   id: string;
   receivedAt: Date;
@@ -150,8 +156,10 @@ export interface ConnectionStore extends ProviderUserStore {
   /**
    * Write a state patch. With `expectedVersion`, throws ConnectionConflictError when the row moved
    * on meanwhile. Returns the updated record, or null when the connection no longer exists.
+   * `eventOutcome`: the webhook event that caused the patch gets its outcome in the same write,
+   * and only if the patch was written (one round trip per applied delivery instead of two).
    */
-  updateState(id: string, patch: ConnectionStatePatch, expectedVersion?: number): Promise<ConnectionRecord | null>;
+  updateState(id: string, patch: ConnectionStatePatch, expectedVersion?: number, eventOutcome?: WebhookOutcomeWrite): Promise<ConnectionRecord | null>;
   /** Returns true when a row was deleted. Its accounts, transactions and sync cursors go with it. */
   deleteConnection(id: string): Promise<boolean>;
 

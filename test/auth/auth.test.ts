@@ -76,6 +76,31 @@ describe('HS256 secret', () => {
   });
 });
 
+describe('verified tokens remembered between requests', () => {
+  it('a remembered token is refused once its exp has passed, even inside the cache window', async () => {
+    let now = Date.now();
+    const auth = createAuthenticator({ jwtSecret: SECRET, jwksUrl: null, ...none }, { now: () => now });
+    const exp = Math.floor(now / 1000) + 20;
+    const token = await signDemoToken(SECRET, { sub: 'alice', expiresIn: exp });
+    expect(await auth.authenticate(`Bearer ${token}`)).toEqual({ userId: 'alice', admin: false });
+    now += 5_000; // still valid: served while remembered
+    expect((await auth.authenticate(`Bearer ${token}`)).userId).toBe('alice');
+    now = exp * 1000 + 1_000; // 21 s after signing: well inside the 60 s window, past exp
+    expect(await rejection(auth.authenticate(`Bearer ${token}`))).toBe('token expired');
+  });
+
+  it('remembering one token never admits another: same claims with a forged signature are refused', async () => {
+    const auth = createAuthenticator({ jwtSecret: SECRET, jwksUrl: null, ...none });
+    const token = await signDemoToken(SECRET, { sub: 'alice', scope: 'admin' });
+    expect((await auth.authenticate(`Bearer ${token}`)).admin).toBe(true);
+    const [header, payload] = token.split('.');
+    const forged = `${header}.${payload}.${Buffer.alloc(32, 7).toString('base64url')}`;
+    expect(await rejection(auth.authenticate(`Bearer ${forged}`))).toBe('invalid token');
+    // And a failed check is not remembered as a success for the token it was.
+    expect(await rejection(auth.authenticate(`Bearer ${forged}`))).toBe('invalid token');
+  });
+});
+
 describe('JWKS (RS256 / ES256)', () => {
   it('accepts ES256 and RS256 tokens signed by a published key, fetching the JWKS once', async () => {
     const auth = createAuthenticator({ jwtSecret: null, jwksUrl, ...none });

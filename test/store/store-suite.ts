@@ -314,6 +314,15 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(none).toEqual({ items: [], hasNextPage: false, totalCount: 0 });
       });
 
+      it('a page past the last row is empty and still counts every match', async () => {
+        const { userId, recs } = await seedUser(3, (i) => ({ status: i === 0 ? 'LOGIN_REQUIRED' : 'CONNECTED' }));
+        const oldest = [...recs].sort(byNewest).at(-1)!;
+        const past = await store.listConnections({ userId }, { first: 10, after: { createdAt: oldest.createdAt, id: oldest.id } });
+        expect(past).toEqual({ items: [], hasNextPage: false, totalCount: 3 });
+        const filtered = await store.listConnections({ userId, status: ['CONNECTED'] }, { first: 10, after: { createdAt: oldest.createdAt, id: oldest.id } });
+        expect(filtered).toEqual({ items: [], hasNextPage: false, totalCount: 2 });
+      });
+
       it('first: 0 returns no items but tells whether any exist', async () => {
         const { userId } = await seedUser(1);
         expect(await store.listConnections({ userId }, { first: 0, after: null })).toEqual({ items: [], hasNextPage: true, totalCount: 1 });
@@ -379,6 +388,27 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(await store.updateState(randomUUID(), { status: 'CONNECTED' })).toBeNull();
         expect(await store.updateState(randomUUID(), { status: 'CONNECTED' }, 1)).toBeNull();
         expect(await store.updateState('bad-id', { status: 'CONNECTED' }, 1)).toBeNull();
+      });
+
+      it("writes a webhook event's outcome with the state it caused, and never without it", async () => {
+        const rec = await store.insertConnection(newConnection());
+        const event = async () =>
+          (await store.recordWebhookEvent({ provider: rec.provider, dedupeKey: null, eventType: 'ITEM.ERROR', providerConnectionId: rec.providerConnectionId, occurredAt: null, payload: {} }))!;
+        const outcomeOf = async (id: string) => (await store.listWebhookEvents({ providerConnectionId: rec.providerConnectionId, limit: 100 })).find((e) => e.id === id)!.outcome;
+        const applied = await event();
+        const u = await store.updateState(rec.id, { status: 'LOGIN_REQUIRED' }, 1, { eventId: applied.id, outcome: 'applied' });
+        expect(u).toMatchObject({ status: 'LOGIN_REQUIRED', version: 2 });
+        expect(await outcomeOf(applied.id)).toBe('applied');
+        // A lost compare-and-set writes neither the state nor the outcome.
+        const lost = await event();
+        await expect(store.updateState(rec.id, { status: 'DISCONNECTED' }, 1, { eventId: lost.id, outcome: 'applied' })).rejects.toBeInstanceOf(ConnectionConflictError);
+        expect(await outcomeOf(lost.id)).toBeNull();
+        expect((await store.getConnections([rec.id]))[0]).toMatchObject({ status: 'LOGIN_REQUIRED', version: 2 });
+        // A connection deleted meanwhile: no state, no outcome.
+        const gone = await event();
+        await store.deleteConnection(rec.id);
+        expect(await store.updateState(rec.id, { status: 'CONNECTED' }, 2, { eventId: gone.id, outcome: 'applied' })).toBeNull();
+        expect(await outcomeOf(gone.id)).toBeNull();
       });
 
       it('refuses an invalid status', async () => {

@@ -1,5 +1,7 @@
-import type { AccountType, NormalizedAccountType } from '../../domain/account.js';
+import type { AccountType, NormalizedAccountType, ProviderAccount } from '../../domain/account.js';
 import type { UnknownValueSink } from '../unknown-values.js';
+import type { MoneyKitAccount } from './schemas.js';
+import { parseMoneyKitTimestamp } from './status.js';
 
 /**
  * MoneyKit `account_type` (`<type>.<subtype>` or a bare type) -> the contract's AccountType, as
@@ -53,5 +55,25 @@ export function moneyKitAccountType(accountType: string, unknown: UnknownValueSi
     type: has(MONEYKIT_ACCOUNT_TYPE_PREFIX, prefix) ? MONEYKIT_ACCOUNT_TYPE_PREFIX[prefix] : 'OTHER',
     subtype: subtype === '' ? null : subtype,
     providerType: accountType,
+  };
+}
+
+/** A MoneyKit account as the normalized model; `readAt` stands in for a missing balance date. */
+export function moneyKitAccount(a: MoneyKitAccount, readAt: Date, unknown: UnknownValueSink): ProviderAccount {
+  const b = a.balances;
+  return {
+    providerAccountId: a.account_id,
+    name: a.name,
+    // MoneyKit has no official name.
+    officialName: null,
+    mask: a.account_mask ?? null,
+    ...moneyKitAccountType(a.account_type, unknown),
+    balances: {
+      current: b.current ?? null,
+      available: b.available ?? null,
+      limit: b.limit ?? null,
+      currency: b.currency ?? null,
+      asOf: parseMoneyKitTimestamp(b.balance_date) ?? readAt,
+    },
   };
 }

@@ -1,11 +1,10 @@
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { ProviderAccount, ProviderAccountsRead } from '../../domain/account.js';
+import type { ProviderAccountsRead } from '../../domain/account.js';
 import type { LinkTokenInfo, ProviderConnectionState } from '../../domain/connection.js';
-import { negate } from '../../domain/decimal.js';
-import type { ProviderTransaction, ProviderTransactionsPage } from '../../domain/transaction.js';
+import type { ProviderTransactionsPage } from '../../domain/transaction.js';
+import { eachLimited } from '../each-limited.js';
 import { ProviderCallError } from '../errors.js';
-import { createProviderHttpClient, type HttpTimeouts, type ProviderTransport, type RetryPolicy } from '../http.js';
+import { createProviderHttpClient, httpSettings, type ProviderHttpSettings } from '../http.js';
 import type { UnknownCodeReporter } from '../normalize.js';
 import {
   assertSyncCount,
@@ -16,25 +15,27 @@ import {
   type ProviderAdapterV2,
 } from '../provider.js';
 import { onceReporter } from '../unknown-values.js';
-import { moneyKitAccountType } from './accounts.js';
+import { moneyKitAccount } from './accounts.js';
 import { createTokenSource } from './auth.js';
 import { createMoneyKitClient } from './client.js';
-import { createRedactor, parseErrorBody } from './errors.js';
+import { createRedactor, invalidInput, parseErrorBody, sandboxOnly } from './errors.js';
 import { createInstitutionCache } from './institutions.js';
 import {
   accountsResponseSchema,
   transactionsSyncSchema,
-  type MoneyKitAccount,
-  type MoneyKitTransaction,
-  type MoneyKitTransactionType,
   exchangeTokenSchema,
+  jwtExpiry,
   linkSchema,
-  linkSessionClaimsSchema,
   linkSessionSchema,
+  MONEYKIT_COUNTRIES,
+  MONEYKIT_PRODUCT_SETTINGS,
+  MONEYKIT_PRODUCTS,
   userLinksSchema,
   type MoneyKitLink,
+  type MoneyKitLinkProduct,
 } from './schemas.js';
-import { GONE_LINK_CODES, goneLinkState, normalizeLink, parseMoneyKitTimestamp } from './status.js';
+import { GONE_LINK_CODES, goneLinkState, normalizeLink } from './status.js';
+import { moneyKitTransaction } from './transactions.js';
 
 export const MONEYKIT_DEFAULT_BASE_URL = 'https://api.moneykit.com';
 
@@ -45,25 +46,6 @@ export const MONEYKIT_DEFAULT_BASE_URL = 'https://api.moneykit.com';
  */
 export const MONEYKIT_DEFAULT_LINK_TOKEN_TTL_MS = 30 * 60_000;
 
-/**
- * Products a link session can request (`Product` minus `enrichment`, which is not a link-time
- * setting). `accounts` is always granted by MoneyKit: accepted, never sent.
- * Requested products are sent as `{required: true}`: like Plaid's `products`, the caller needs
- * them, so Connect only offers institutions that support them and makes the permission mandatory.
- */
-export const MONEYKIT_PRODUCT_SETTINGS = {
-  accounts: null,
-  account_numbers: 'account_numbers',
-  identity: 'identity',
-  transactions: 'transactions',
-  investments: 'investments',
-} as const satisfies Record<string, string | null>;
-export type MoneyKitLinkProduct = keyof typeof MONEYKIT_PRODUCT_SETTINGS;
-export const MONEYKIT_PRODUCTS = Object.keys(MONEYKIT_PRODUCT_SETTINGS) as MoneyKitLinkProduct[];
-
-/** `settings.countries` accepts these only (Country enum). Others are dropped. */
-export const MONEYKIT_COUNTRIES = ['US', 'GB', 'CA'] as const;
-
 const settingsSchema = z.object({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),
@@ -71,20 +53,13 @@ const settingsSchema = z.object({
   baseUrl: z.url().optional(),
 });
 
-export interface MoneyKitAdapterSettings {
+export interface MoneyKitAdapterSettings extends ProviderHttpSettings {
   clientId: string;
   clientSecret: string;
   /** Sandbox and live share one host; the key pair decides. `sandbox` allows resets. */
   env: 'sandbox' | 'production';
   /** Default https://api.moneykit.com. */
   baseUrl?: string;
-  /** undici dispatcher (MockAgent in unit tests); ignored when `transport` is given. */
-  dispatcher?: Dispatcher;
-  /** The gateway's shared transport for this provider (pool, deadline, breaker, metrics). */
-  transport?: ProviderTransport;
-  timeouts?: Partial<HttpTimeouts>;
-  retry?: Partial<RetryPolicy>;
-  maxConcurrency?: number;
   /** Clock for token renewal, caches and link-token expiry. */
   now?: () => number;
   /** Link-token lifetime when the token carries no `exp`. Default 30 minutes. */
@@ -102,15 +77,6 @@ export interface MoneyKitUserLink {
   state: ProviderConnectionState;
 }
 
-/**
- * MoneyKit's non-negative amount signed from the account holder's side (contract section 7):
- * a debit is money out. Closed enum: a new type fails parsing instead of being signed wrongly.
- */
-export const MONEYKIT_AMOUNT_SIGN = {
-  credit: 'as_sent',
-  debit: 'negated',
-} as const satisfies Record<MoneyKitTransactionType, 'as_sent' | 'negated'>;
-
 export interface MoneyKitAdapter extends ProviderAdapterV2 {
   readonly provider: 'MONEYKIT';
   /** Every link MoneyKit holds for one customer_user.id (`GET /users/{id}/links`). */
@@ -119,51 +85,8 @@ export interface MoneyKitAdapter extends ProviderAdapterV2 {
   close(): Promise<void>;
 }
 
-/** The `exp` of a JWT-shaped token, without verifying it (the token is opaque to us). */
-export function jwtExpiry(token: string): Date | null {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts[1]) return null;
-  try {
-    const claims = linkSessionClaimsSchema.safeParse(JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')));
-    return claims.success && claims.data.exp !== undefined ? new Date(claims.data.exp * 1000) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** `GET /links/{id}` refusals meaning a link id offered for import names no link this app can use. */
 const MONEYKIT_UNUSABLE_LINK_CODES: ReadonlySet<string> = new Set(['link_error.not_found', 'link_error.unauthorized_access', 'link_error.deleted']);
-
-function invalidInput(message: string): ProviderCallError {
-  return new ProviderCallError({ provider: 'MONEYKIT', kind: 'INVALID_INPUT', message, notSent: true });
-}
-
-function sandboxOnly(what: string): ProviderCallError {
-  return new ProviderCallError({
-    provider: 'MONEYKIT',
-    kind: 'SANDBOX_ONLY',
-    message: `MoneyKit ${what} is only available with sandbox credentials`,
-    notSent: true,
-  });
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure after all settled. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const failures: unknown[] = [];
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (e) {
-        failures.push(e);
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failures.length > 0) throw failures[0];
-}
 
 export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyKitAdapter {
   const checked = settingsSchema.safeParse(settings);
@@ -177,15 +100,7 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
   const defaultTtl = settings.defaultLinkTokenTtlMs ?? MONEYKIT_DEFAULT_LINK_TOKEN_TTL_MS;
   const resetConcurrency = Math.max(1, settings.resetConcurrency ?? 4);
 
-  const http = createProviderHttpClient({
-    provider: 'MONEYKIT',
-    baseUrl: settings.baseUrl ?? MONEYKIT_DEFAULT_BASE_URL,
-    ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
-    ...(settings.transport ? { transport: settings.transport } : {}),
-    ...(settings.timeouts ? { timeouts: settings.timeouts } : {}),
-    ...(settings.retry ? { retry: settings.retry } : {}),
-    ...(settings.maxConcurrency !== undefined ? { maxConcurrency: settings.maxConcurrency } : {}),
-  });
+  const http = createProviderHttpClient({ provider: 'MONEYKIT', baseUrl: settings.baseUrl ?? MONEYKIT_DEFAULT_BASE_URL, ...httpSettings(settings) });
   // The redactor needs the token source it is handed to: late-bound through this holder.
   const known: { tokens: () => string[] } = { tokens: () => [] };
   const redact = createRedactor(() => [settings.clientSecret, ...known.tokens()]);
@@ -247,41 +162,6 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
       }
     }
     return normalize(client.parse(call, res, linkSchema));
-  }
-
-  function account(a: MoneyKitAccount, readAt: Date): ProviderAccount {
-    const b = a.balances;
-    return {
-      providerAccountId: a.account_id,
-      name: a.name,
-      // MoneyKit has no official name.
-      officialName: null,
-      mask: a.account_mask ?? null,
-      ...moneyKitAccountType(a.account_type, unknownValue),
-      balances: {
-        current: b.current ?? null,
-        available: b.available ?? null,
-        limit: b.limit ?? null,
-        currency: b.currency ?? null,
-        asOf: parseMoneyKitTimestamp(b.balance_date) ?? readAt,
-      },
-    };
-  }
-
-  function transaction(t: MoneyKitTransaction): ProviderTransaction {
-    return {
-      providerTransactionId: t.transaction_id,
-      providerAccountId: t.account_id,
-      amount: MONEYKIT_AMOUNT_SIGN[t.type] === 'negated' ? negate(t.amount) : t.amount,
-      currency: t.currency ?? null,
-      date: t.date,
-      // MoneyKit has no authorization date (`datetime` is the transaction's own time).
-      authorizedDate: null,
-      pending: t.pending,
-      description: t.description ?? t.raw_description ?? '',
-      merchantName: t.enrichment?.merchant?.name ?? null,
-      providerCategory: t.category ?? t.enrichment?.category?.value ?? null,
-    };
   }
 
   async function resetLogin(ref: ConnectionRef): Promise<void> {
@@ -413,7 +293,7 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
       }
       const readAt = new Date(now());
       // The answer carries the link: its state is read in the same call.
-      return { state: await normalize(res.link), accounts: res.accounts.map((a) => account(a, readAt)) };
+      return { state: await normalize(res.link), accounts: res.accounts.map((a) => moneyKitAccount(a, readAt, unknownValue)) };
     },
 
     async syncTransactions(ref: ConnectionRef, page: { cursor: string | null; count: number }): Promise<ProviderTransactionsPage> {
@@ -431,8 +311,8 @@ export function createMoneyKitAdapter(settings: MoneyKitAdapterSettings): MoneyK
         transactionsSyncSchema,
       );
       return {
-        added: res.transactions.created.map(transaction),
-        modified: res.transactions.updated.map(transaction),
+        added: res.transactions.created.map(moneyKitTransaction),
+        modified: res.transactions.updated.map(moneyKitTransaction),
         removed: res.transactions.removed,
         nextCursor: res.cursor.next ?? page.cursor,
         hasMore: res.has_more,

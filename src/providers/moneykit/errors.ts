@@ -1,5 +1,5 @@
 import { parseJsonOrUndefined } from '../json.js';
-import { ProviderCallError, type ProviderFailureKind } from '../errors.js';
+import { ProviderCallError, redactSecrets, type ProviderFailureKind } from '../errors.js';
 import { headerValue, parseRetryAfter, type HttpResponse } from '../http.js';
 import { errorBodySchema, type MoneyKitErrorBody } from './schemas.js';
 
@@ -68,11 +68,7 @@ const RETRYABLE_KINDS: ReadonlySet<ProviderFailureKind> = new Set(['UNAVAILABLE'
 export type Redact = (text: string) => string;
 
 export function createRedactor(secrets: () => Iterable<string | null | undefined>): Redact {
-  return (text) => {
-    let out = text;
-    for (const s of secrets()) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-    return out;
-  };
+  return (text) => redactSecrets(text, [...secrets()].filter((s): s is string => !!s && s.length >= 4));
 }
 
 /** Parses an error body; null when it is not a JSON object of the documented shape. */
@@ -137,5 +133,20 @@ export function garbageError(op: MoneyKitOperation, res: HttpResponse, reason: s
     httpStatus: res.status,
     requestId: requestIdOf(res),
     retryable,
+  });
+}
+
+/** A call refused before it is sent: the gateway's input cannot be put to MoneyKit. */
+export function invalidInput(message: string): ProviderCallError {
+  return new ProviderCallError({ provider: 'MONEYKIT', kind: 'INVALID_INPUT', message, notSent: true });
+}
+
+/** A sandbox-only call made with production credentials, refused before it is sent. */
+export function sandboxOnly(what: string): ProviderCallError {
+  return new ProviderCallError({
+    provider: 'MONEYKIT',
+    kind: 'SANDBOX_ONLY',
+    message: `MoneyKit ${what} is only available with sandbox credentials`,
+    notSent: true,
   });
 }

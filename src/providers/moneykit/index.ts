@@ -1,14 +1,9 @@
 export {
   createMoneyKitAdapter,
-  jwtExpiry,
-  MONEYKIT_COUNTRIES,
   MONEYKIT_DEFAULT_BASE_URL,
   MONEYKIT_DEFAULT_LINK_TOKEN_TTL_MS,
-  MONEYKIT_PRODUCTS,
-  MONEYKIT_PRODUCT_SETTINGS,
   type MoneyKitAdapter,
   type MoneyKitAdapterSettings,
-  type MoneyKitLinkProduct,
   type MoneyKitUserLink,
 } from './adapter.js';
 export { renewalMarginMs, type MoneyKitTokenSource } from './auth.js';
@@ -34,4 +29,11 @@ export {
   type MoneyKitLinkError,
   type MoneyKitLinkState,
 } from './status.js';
-export { MONEYKIT_API_VERSION } from './schemas.js';
+export {
+  jwtExpiry,
+  MONEYKIT_API_VERSION,
+  MONEYKIT_COUNTRIES,
+  MONEYKIT_PRODUCTS,
+  MONEYKIT_PRODUCT_SETTINGS,
+  type MoneyKitLinkProduct,
+} from './schemas.js';

@@ -78,6 +78,37 @@ export const linkSessionClaimsSchema = z.looseObject({
   exp: z.number().finite().optional(),
 });
 
+/** The `exp` of a JWT-shaped token, without verifying it (the token is opaque to us). */
+export function jwtExpiry(token: string): Date | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return null;
+  try {
+    const claims = linkSessionClaimsSchema.safeParse(JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')));
+    return claims.success && claims.data.exp !== undefined ? new Date(claims.data.exp * 1000) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Products a link session can request (`Product` minus `enrichment`, which is not a link-time
+ * setting). `accounts` is always granted by MoneyKit: accepted, never sent.
+ * Requested products are sent as `{required: true}`: like Plaid's `products`, the caller needs
+ * them, so Connect only offers institutions that support them and makes the permission mandatory.
+ */
+export const MONEYKIT_PRODUCT_SETTINGS = {
+  accounts: null,
+  account_numbers: 'account_numbers',
+  identity: 'identity',
+  transactions: 'transactions',
+  investments: 'investments',
+} as const satisfies Record<string, string | null>;
+export type MoneyKitLinkProduct = keyof typeof MONEYKIT_PRODUCT_SETTINGS;
+export const MONEYKIT_PRODUCTS = Object.keys(MONEYKIT_PRODUCT_SETTINGS) as MoneyKitLinkProduct[];
+
+/** `settings.countries` accepts these only (Country enum). Others are dropped. */
+export const MONEYKIT_COUNTRIES = ['US', 'GB', 'CA'] as const;
+
 // Accounts and transactions: bodies parsed with parseProviderJson, so numbers arrive as their
 // source text and money fields become exact Decimals.
 

@@ -1,5 +1,6 @@
-import type { AccountType, NormalizedAccountType } from '../../domain/account.js';
+import type { AccountType, NormalizedAccountType, ProviderAccount } from '../../domain/account.js';
 import type { UnknownValueSink } from '../unknown-values.js';
+import type { PlaidAccount } from './schemas.js';
 
 /**
  * Plaid account `type` and `subtype` -> the contract's AccountType, as data. Plaid sends the
@@ -47,5 +48,24 @@ export function plaidAccountType(type: string, subtype: string | null | undefine
     type: known ? PLAID_ACCOUNT_TYPE[type as PlaidAccountType] : 'OTHER',
     subtype: subtype == null ? null : subtype.toLowerCase(),
     providerType: subtype == null ? type : `${type}/${subtype}`,
+  };
+}
+
+/** A Plaid account as the normalized model; `readAt` stands in for a missing balance time. */
+export function plaidAccount(a: PlaidAccount, readAt: Date, unknown: UnknownValueSink): ProviderAccount {
+  const b = a.balances;
+  return {
+    providerAccountId: a.account_id,
+    name: a.name,
+    officialName: a.official_name ?? null,
+    mask: a.mask ?? null,
+    ...plaidAccountType(a.type, a.subtype, unknown),
+    balances: {
+      current: b.current ?? null,
+      available: b.available ?? null,
+      limit: b.limit ?? null,
+      currency: b.iso_currency_code ?? b.unofficial_currency_code ?? null,
+      asOf: b.last_updated_datetime ? new Date(b.last_updated_datetime) : readAt,
+    },
   };
 }

@@ -1,43 +1,28 @@
-import type { Dispatcher } from 'undici';
-import type {
-  InstitutionInfo,
-  LinkTokenInfo,
-  ProviderConnectionState,
-} from '../../domain/connection.js';
-import type { ProviderAccount, ProviderAccountsRead } from '../../domain/account.js';
-import type { ProviderTransaction, ProviderTransactionsPage } from '../../domain/transaction.js';
-import { negate } from '../../domain/decimal.js';
+import type { InstitutionInfo, LinkTokenInfo, ProviderConnectionState } from '../../domain/connection.js';
+import type { ProviderAccountsRead } from '../../domain/account.js';
+import type { ProviderTransactionsPage } from '../../domain/transaction.js';
 import { ProviderCallError, TransactionsSyncMutationError } from '../errors.js';
-import {
-  createProviderHttpClient,
-  isRetryableStatus,
-  parseRetryAfter,
-  type HttpTimeouts,
-  type ProviderTransport,
-  type RetryPolicy,
-} from '../http.js';
+import { createProviderHttpClient, httpSettings, type ProviderHttpSettings } from '../http.js';
 import { parseProviderJson } from '../json.js';
 import type { UnknownCodeReporter } from '../normalize.js';
 import { assertSyncCount, type ConnectionRef, type CreateLinkTokenParams, type CreateUpdateLinkTokenParams, type ExchangeResult, type ProviderAdapterV2 } from '../provider.js';
 import { onceReporter } from '../unknown-values.js';
-import { plaidAccountType } from './accounts.js';
-import { plaidFailureKind } from './errors.js';
+import { plaidAccount } from './accounts.js';
+import { createPlaidClient } from './client.js';
+import { createPlaidInstitutionCache } from './institutions.js';
 import {
   accountsGetResponse,
   transactionsSyncResponse,
-  type PlaidAccount,
   type PlaidItem,
-  type PlaidTransaction,
   PLAID_COUNTRY_CODES,
   PLAID_LINK_PRODUCTS,
-  institutionGetResponse,
   itemGetResponse,
   linkTokenCreateResponse,
-  plaidErrorSchema,
   publicTokenExchangeResponse,
   requestIdOnly,
 } from './schemas.js';
 import { plaidErrorInfo, plaidErrorStatus, plaidItemStatus } from './status.js';
+import { plaidTransaction } from './transactions.js';
 import type { z } from 'zod';
 
 export const PLAID_HOSTS = {
@@ -45,7 +30,7 @@ export const PLAID_HOSTS = {
   production: 'https://production.plaid.com',
 } as const;
 
-export interface PlaidAdapterSettings {
+export interface PlaidAdapterSettings extends ProviderHttpSettings {
   clientId: string;
   secret: string;
   env: 'sandbox' | 'production';
@@ -53,13 +38,6 @@ export interface PlaidAdapterSettings {
   baseUrl?: string;
   /** Shown in Link; Plaid truncates names over 30 characters to "This Application". */
   clientName?: string;
-  /** undici dispatcher (MockAgent in unit tests); ignored when `transport` is given. */
-  dispatcher?: Dispatcher;
-  /** The gateway's shared transport for this provider (pool, deadline, breaker, metrics). */
-  transport?: ProviderTransport;
-  timeouts?: Partial<HttpTimeouts>;
-  retry?: Partial<RetryPolicy>;
-  maxConcurrency?: number;
   /** How long institution details are reused. */
   institutionTtlMs?: number;
   /** Told once per value about account types this version has no row for. */
@@ -71,8 +49,6 @@ export interface PlaidAdapter extends ProviderAdapterV2 {
   close(): Promise<void>;
 }
 
-const API_VERSION = '2020-09-14';
-
 /** /item/get answers that mean the item no longer exists (its status, not a failed call). */
 const PLAID_GONE_CODES = new Set(['ITEM_NOT_FOUND', 'ITEM_CONCURRENTLY_DELETED']);
 
@@ -80,128 +56,17 @@ const PLAID_GONE_CODES = new Set(['ITEM_NOT_FOUND', 'ITEM_CONCURRENTLY_DELETED']
 const PLAID_UNUSABLE_CREDENTIAL_CODES = new Set(['INVALID_ACCESS_TOKEN', ...PLAID_GONE_CODES]);
 
 export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter {
-  const http = createProviderHttpClient({
-    provider: 'PLAID',
-    baseUrl: settings.baseUrl ?? PLAID_HOSTS[settings.env],
-    ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
-    ...(settings.transport ? { transport: settings.transport } : {}),
-    ...(settings.timeouts ? { timeouts: settings.timeouts } : {}),
-    ...(settings.retry ? { retry: settings.retry } : {}),
-    ...(settings.maxConcurrency ? { maxConcurrency: settings.maxConcurrency } : {}),
-  });
+  const http = createProviderHttpClient({ provider: 'PLAID', baseUrl: settings.baseUrl ?? PLAID_HOSTS[settings.env], ...httpSettings(settings) });
+  const client = createPlaidClient({ http, credentials: { clientId: settings.clientId, secret: settings.secret } });
+  const institutions = createPlaidInstitutionCache({ client, ttlMs: settings.institutionTtlMs ?? 60 * 60 * 1000 });
   const clientName = (settings.clientName ?? 'Aggregator Gateway').slice(0, 30);
-  const institutionTtlMs = settings.institutionTtlMs ?? 60 * 60 * 1000;
   const unknownValue = onceReporter(settings.unknownValueReporter);
-  const institutions = new Map<string, { at: number; value: Promise<(InstitutionInfo & { countryCodes: string[] }) | null> }>();
-
-  /**
-   * One Plaid call: POST JSON with the keys in headers, typed errors out, zod-checked body in.
-   * `parse` reads the body text; money-bearing answers use parseProviderJson (exact numbers).
-   */
-  async function call<S extends z.ZodType>(
-    path: string,
-    body: Record<string, unknown>,
-    schema: S,
-    idempotent: boolean,
-    parse: (text: string) => unknown = JSON.parse,
-  ): Promise<z.infer<S>> {
-    const res = await http.send({
-      method: 'POST',
-      path,
-      idempotent,
-      headers: {
-        'content-type': 'application/json',
-        'plaid-client-id': settings.clientId,
-        'plaid-secret': settings.secret,
-        'plaid-version': API_VERSION,
-      },
-      body: JSON.stringify(body),
-    });
-    let json: unknown;
-    try {
-      json = parse(res.text);
-    } catch {
-      json = undefined;
-    }
-    if (res.status >= 200 && res.status < 300) {
-      const parsed = schema.safeParse(json);
-      if (parsed.success) return parsed.data;
-      throw new ProviderCallError({
-        provider: 'PLAID',
-        kind: 'UNAVAILABLE',
-        message: `Plaid ${path} answered ${res.status} with an unexpected body`,
-        httpStatus: res.status,
-        retryable: false,
-      });
-    }
-    const err = plaidErrorSchema.safeParse(json);
-    const retryAfterSeconds = parseRetryAfter(res.headers['retry-after']);
-    if (!err.success) {
-      throw new ProviderCallError({
-        provider: 'PLAID',
-        kind: res.status === 429 ? 'RATE_LIMITED' : res.status >= 500 ? 'UNAVAILABLE' : 'REJECTED',
-        message: `Plaid ${path} answered ${res.status} without a Plaid error body`,
-        httpStatus: res.status,
-        retryAfterSeconds,
-        retryable: isRetryableStatus(res.status),
-      });
-    }
-    const e = err.data;
-    // error_message is provider text: it could echo what we sent, so our secrets are cut out.
-    const detail = e.error_message ? `: ${scrub(e.error_message, body)}` : '';
-    throw new ProviderCallError({
-      provider: 'PLAID',
-      kind: plaidFailureKind(e.error_type, e.error_code),
-      message: `Plaid ${path}: ${e.error_type} ${e.error_code}${detail}`,
-      providerCode: e.error_code,
-      providerType: e.error_type,
-      httpStatus: res.status,
-      requestId: e.request_id ?? null,
-      retryAfterSeconds,
-      retryable: isRetryableStatus(res.status),
-    });
-  }
-
-  /** Removes the API secret and any token sent in `body` from provider-supplied text. */
-  function scrub(text: string, body: Record<string, unknown>): string {
-    const secrets = [settings.secret, body['access_token'], body['public_token']].filter(
-      (v): v is string => typeof v === 'string' && v.length > 0,
-    );
-    return secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
-  }
 
   function requireToken(ref: ConnectionRef): string {
     if (!ref.credential) {
       throw new ProviderCallError({ provider: 'PLAID', kind: 'REJECTED', message: 'Plaid connection has no access token' });
     }
     return ref.credential;
-  }
-
-  type KnownInstitution = InstitutionInfo & { countryCodes: string[] };
-  function getInstitution(id: string): Promise<KnownInstitution | null> {
-    const hit = institutions.get(id);
-    if (hit && Date.now() - hit.at < institutionTtlMs) return hit.value;
-    const value = call(
-      '/institutions/get_by_id',
-      { institution_id: id, country_codes: PLAID_COUNTRY_CODES, options: { include_optional_metadata: true } },
-      institutionGetResponse,
-      true,
-    ).then(
-      (r) => ({
-        id: r.institution.institution_id,
-        name: r.institution.name ?? null,
-        logoUrl: r.institution.logo ? `data:image/png;base64,${r.institution.logo}` : null,
-        primaryColor: r.institution.primary_color ?? null,
-        countryCodes: r.institution.country_codes ?? [],
-      }),
-      () => {
-        // Institution details are decoration: a failure must not fail the connection read.
-        institutions.delete(id);
-        return null;
-      },
-    );
-    institutions.set(id, { at: Date.now(), value });
-    return value;
   }
 
   function linkToken(mode: 'CREATE' | 'UPDATE', r: z.infer<typeof linkTokenCreateResponse>): LinkTokenInfo {
@@ -220,7 +85,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     const fallbackInstitution: InstitutionInfo | null = item.institution_id
       ? { id: item.institution_id, name: item.institution_name ?? null, logoUrl: null, primaryColor: null }
       : null;
-    const known = item.institution_id ? await getInstitution(item.institution_id) : null;
+    const known = item.institution_id ? await institutions.get(item.institution_id) : null;
     const institution: InstitutionInfo | null = known
       ? { id: known.id, name: known.name, logoUrl: known.logoUrl, primaryColor: known.primaryColor }
       : fallbackInstitution;
@@ -236,7 +101,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
   async function getConnection(ref: ConnectionRef): Promise<ProviderConnectionState> {
     let r: z.infer<typeof itemGetResponse>;
     try {
-      r = await call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true);
+      r = await client.call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true);
     } catch (e) {
       // The item is gone at Plaid (removed, deleted by the user): that is the connection's state.
       const gone = e instanceof ProviderCallError && e.providerCode !== null && PLAID_GONE_CODES.has(e.providerCode);
@@ -261,7 +126,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
   async function lookupConnection(credential: string): Promise<ExchangeResult> {
     let r: z.infer<typeof itemGetResponse>;
     try {
-      r = await call('/item/get', { access_token: credential }, itemGetResponse, true);
+      r = await client.call('/item/get', { access_token: credential }, itemGetResponse, true);
     } catch (e) {
       if (!(e instanceof ProviderCallError && e.providerCode !== null && PLAID_UNUSABLE_CREDENTIAL_CODES.has(e.providerCode))) throw e;
       // Said in our own words: the provider's message is not needed to act, and never the token.
@@ -278,40 +143,6 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     return { providerConnectionId: r.item.item_id, credential, providerUserId: null, state: await itemGetState(r) };
   }
 
-  function account(a: PlaidAccount, readAt: Date): ProviderAccount {
-    const b = a.balances;
-    return {
-      providerAccountId: a.account_id,
-      name: a.name,
-      officialName: a.official_name ?? null,
-      mask: a.mask ?? null,
-      ...plaidAccountType(a.type, a.subtype, unknownValue),
-      balances: {
-        current: b.current ?? null,
-        available: b.available ?? null,
-        limit: b.limit ?? null,
-        currency: b.iso_currency_code ?? b.unofficial_currency_code ?? null,
-        asOf: b.last_updated_datetime ? new Date(b.last_updated_datetime) : readAt,
-      },
-    };
-  }
-
-  function transaction(t: PlaidTransaction): ProviderTransaction {
-    return {
-      providerTransactionId: t.transaction_id,
-      providerAccountId: t.account_id,
-      // Plaid: positive is money out of the account; the contract: negative is money out.
-      amount: negate(t.amount),
-      currency: t.iso_currency_code ?? t.unofficial_currency_code ?? null,
-      date: t.date,
-      authorizedDate: t.authorized_date ?? null,
-      pending: t.pending,
-      description: t.name ?? t.merchant_name ?? '',
-      merchantName: t.merchant_name ?? null,
-      providerCategory: t.personal_finance_category?.detailed ?? t.personal_finance_category?.primary ?? null,
-    };
-  }
-
   /** An item-level refusal of a product call (login broken, item gone): the item's state, not a failed read. */
   const itemRefusal = (e: unknown): boolean =>
     e instanceof ProviderCallError && (e.providerType === 'ITEM_ERROR' || (e.providerCode !== null && PLAID_GONE_CODES.has(e.providerCode)));
@@ -319,14 +150,14 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
   async function getAccounts(ref: ConnectionRef): Promise<ProviderAccountsRead> {
     let r: z.infer<typeof accountsGetResponse>;
     try {
-      r = await call('/accounts/get', { access_token: requireToken(ref) }, accountsGetResponse, true, parseProviderJson);
+      r = await client.call('/accounts/get', { access_token: requireToken(ref) }, accountsGetResponse, true, parseProviderJson);
     } catch (e) {
       // Plaid refuses product calls on an item in error; /item/get still says which state it is in.
       if (!itemRefusal(e)) throw e;
       return { state: await getConnection(ref), accounts: null };
     }
     const readAt = new Date();
-    return { state: await itemState(r.item), accounts: r.accounts.map((a) => account(a, readAt)) };
+    return { state: await itemState(r.item), accounts: r.accounts.map((a) => plaidAccount(a, readAt, unknownValue)) };
   }
 
   async function syncTransactions(ref: ConnectionRef, page: { cursor: string | null; count: number }): Promise<ProviderTransactionsPage> {
@@ -342,7 +173,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     let r: z.infer<typeof transactionsSyncResponse>;
     try {
       // Reading a page changes nothing at Plaid: safe to repeat.
-      r = await call('/transactions/sync', body, transactionsSyncResponse, true, parseProviderJson);
+      r = await client.call('/transactions/sync', body, transactionsSyncResponse, true, parseProviderJson);
     } catch (e) {
       if (e instanceof ProviderCallError && e.providerCode === 'TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION') {
         throw new TransactionsSyncMutationError({ provider: 'PLAID', providerCode: e.providerCode, providerType: e.providerType, httpStatus: e.httpStatus, requestId: e.requestId });
@@ -350,8 +181,8 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
       throw e;
     }
     return {
-      added: r.added.map(transaction),
-      modified: r.modified.map(transaction),
+      added: r.added.map(plaidTransaction),
+      modified: r.modified.map(plaidTransaction),
       removed: r.removed.map((t) => t.transaction_id),
       nextCursor: r.next_cursor,
       hasMore: r.has_more,
@@ -362,14 +193,14 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
 
   async function resetLogin(ref: ConnectionRef): Promise<void> {
     assertSandbox();
-    await call('/sandbox/item/reset_login', { access_token: requireToken(ref) }, requestIdOnly, true);
+    await client.call('/sandbox/item/reset_login', { access_token: requireToken(ref) }, requestIdOnly, true);
   }
 
   /** The countries of the item's institution that Plaid accepts on link tokens; ["US"] when unknown. */
   async function itemCountries(ref: ConnectionRef): Promise<string[]> {
     const institutionId =
-      ref.institutionId ?? (await call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true)).item.institution_id;
-    const inst = institutionId ? await getInstitution(institutionId) : null;
+      ref.institutionId ?? (await client.call('/item/get', { access_token: requireToken(ref) }, itemGetResponse, true)).item.institution_id;
+    const inst = institutionId ? await institutions.get(institutionId) : null;
     const codes = (inst?.countryCodes ?? []).filter((c) => (PLAID_COUNTRY_CODES as readonly string[]).includes(c));
     return codes.length ? codes : ['US'];
   }
@@ -406,7 +237,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
     async createLinkToken(p) {
       const body = { ...linkTokenBody(p), products: p.products };
       // Not idempotent: a retried create may mint a second token; harmless but not blind-retried.
-      return linkToken('CREATE', await call('/link/token/create', body, linkTokenCreateResponse, false));
+      return linkToken('CREATE', await client.call('/link/token/create', body, linkTokenCreateResponse, false));
     },
 
     async createUpdateLinkToken(p) {
@@ -415,11 +246,11 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
       const countryCodes = p.countryCodes ?? (await itemCountries(p.connection));
       const body: Record<string, unknown> = { ...linkTokenBody({ ...p, countryCodes }), access_token: requireToken(p.connection) };
       if (p.accountSelectionEnabled !== null) body.update = { account_selection_enabled: p.accountSelectionEnabled };
-      return linkToken('UPDATE', await call('/link/token/create', body, linkTokenCreateResponse, false));
+      return linkToken('UPDATE', await client.call('/link/token/create', body, linkTokenCreateResponse, false));
     },
 
     async exchangePublicToken({ publicToken }) {
-      const r = await call('/item/public_token/exchange', { public_token: publicToken }, publicTokenExchangeResponse, false);
+      const r = await client.call('/item/public_token/exchange', { public_token: publicToken }, publicTokenExchangeResponse, false);
       const ref = { providerConnectionId: r.item_id, credential: r.access_token };
       let state: ProviderConnectionState;
       try {
@@ -436,7 +267,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
 
     async setWebhookUrl(ref, url) {
       // Setting the same URL twice leaves the same state (Plaid acknowledges each time).
-      await call('/item/webhook/update', { access_token: requireToken(ref), webhook: url }, requestIdOnly, true);
+      await client.call('/item/webhook/update', { access_token: requireToken(ref), webhook: url }, requestIdOnly, true);
     },
 
     getAccounts,
@@ -449,7 +280,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
       const [only] = [...userIds];
       if (connections.length > 1 && userIds.size === 1 && only) {
         // One call for all of one Plaid user's items instead of one per item.
-        await call(
+        await client.call(
           '/sandbox/user/reset_login',
           { user_id: only, item_ids: connections.map((c) => c.providerConnectionId) },
           requestIdOnly,
@@ -462,7 +293,7 @@ export function createPlaidAdapter(settings: PlaidAdapterSettings): PlaidAdapter
 
     async removeConnection(ref) {
       try {
-        await call('/item/remove', { access_token: requireToken(ref) }, requestIdOnly, true);
+        await client.call('/item/remove', { access_token: requireToken(ref) }, requestIdOnly, true);
       } catch (e) {
         if (e instanceof ProviderCallError && e.kind === 'NOT_FOUND') return; // already gone
         throw e;

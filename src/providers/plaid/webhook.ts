@@ -19,6 +19,7 @@ import { WebhookVerificationError, type VerifiedWebhook } from '../webhook.js';
 import { KeyFetchBudget, NegativeCache, sharedInflight, UNKNOWN_SENDER } from '../webhook-keys.js';
 import type { UnknownCodeReporter } from '../normalize.js';
 import { onceReporter, type UnknownValueSink } from '../unknown-values.js';
+import { plaidKeyHeaders, type PlaidCredentials } from './client.js';
 import { plaidErrorSchema, type PlaidErrorBody } from './schemas.js';
 import {
   plaidErrorInfo,
@@ -96,7 +97,7 @@ class PlaidKeyStore {
 
   constructor(
     private readonly http: ProviderHttpClient,
-    private readonly credentials: { clientId: string; secret: string },
+    private readonly credentials: PlaidCredentials,
     private readonly now: () => number,
     private readonly intervalMs: number,
     private readonly ttlMs: number,
@@ -175,8 +176,7 @@ class PlaidKeyStore {
         path: PLAID_KEY_PATH,
         headers: {
           'content-type': 'application/json',
-          'PLAID-CLIENT-ID': this.credentials.clientId,
-          'PLAID-SECRET': this.credentials.secret,
+          ...plaidKeyHeaders(this.credentials),
         },
         body: JSON.stringify({ key_id: kid }),
         idempotent: true, // a read

@@ -1,0 +1,275 @@
+// Connections: insert, read (batched, by provider id, with their secrets), list, state writes
+// with optimistic versioning, delete.
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Updateable } from 'kysely';
+import { z } from 'zod';
+import { CONNECTION_STATUSES, type ProviderName } from '../../domain/connection.js';
+import {
+  ConnectionConflictError,
+  DuplicateConnectionError,
+  type ConnectionListFilter,
+  type ConnectionPage,
+  type ConnectionRecord,
+  type ConnectionStatePatch,
+  type ConnectionStore,
+  type ListCursor,
+  type NewConnection,
+  type WebhookOutcomeWrite,
+} from '../store.js';
+import { TokenDecryptionError, type TokenCipher } from '../crypto.js';
+import type { ConnectionsTable, Database } from '../schema.js';
+import { credentialAad, tryDecrypt } from './credentials.js';
+import { CONNECTION_COLUMNS, errorInfo, institutionInfo, isUuid, json, optDate, providerName, toRecord } from './rows.js';
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('invalid list cursor');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+const MAX_PAGE = 500;
+
+// Inputs are validated too: a bad status or provider must not be written.
+const statusList = z.array(z.enum(CONNECTION_STATUSES));
+const newConnection = z.object({
+  provider: providerName,
+  providerConnectionId: z.string().min(1),
+  providerUserId: z.string().nullable(),
+  userId: z.string().min(1),
+  sandbox: z.boolean(),
+  status: z.enum(CONNECTION_STATUSES),
+  error: errorInfo.nullable(),
+  institution: institutionInfo.nullable(),
+  products: z.array(z.string()),
+  consentExpiresAt: optDate,
+  expiringUntil: optDate,
+  lastSyncedAt: optDate,
+  lastEventAt: optDate.optional(),
+  credential: z.string().nullable(),
+});
+export const statePatch = z.object({
+  status: z.enum(CONNECTION_STATUSES).optional(),
+  error: errorInfo.nullable().optional(),
+  institution: institutionInfo.nullable().optional(),
+  products: z.array(z.string()).optional(),
+  consentExpiresAt: optDate.optional(),
+  expiringUntil: optDate.optional(),
+  lastSyncedAt: optDate.optional(),
+  statusChangedAt: z.date().optional(),
+  stateRefreshedAt: z.date().optional(),
+  lastEventAt: optDate.optional(),
+  transactionsUpdatedAt: optDate.optional(),
+});
+
+function isUniqueViolation(e: unknown, constraint: string): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { code?: unknown; constraint?: unknown };
+  return err.code === '23505' && (err.constraint === undefined || err.constraint === constraint);
+}
+
+/** A validated state patch as the columns it sets. */
+export function stateSet(p: z.infer<typeof statePatch>): Updateable<ConnectionsTable> {
+  const set: Updateable<ConnectionsTable> = {};
+  if (p.status !== undefined) set.status = p.status;
+  if (p.error !== undefined) set.error = json(p.error);
+  if (p.institution !== undefined) set.institution = json(p.institution);
+  if (p.products !== undefined) set.products = p.products;
+  if (p.consentExpiresAt !== undefined) set.consent_expires_at = p.consentExpiresAt;
+  if (p.expiringUntil !== undefined) set.expiring_until = p.expiringUntil;
+  if (p.lastSyncedAt !== undefined) set.last_synced_at = p.lastSyncedAt;
+  if (p.statusChangedAt !== undefined) set.status_changed_at = p.statusChangedAt;
+  if (p.stateRefreshedAt !== undefined) set.state_refreshed_at = p.stateRefreshedAt;
+  if (p.lastEventAt !== undefined) set.last_event_at = p.lastEventAt;
+  if (p.transactionsUpdatedAt !== undefined) set.transactions_updated_at = p.transactionsUpdatedAt;
+  return set;
+}
+
+/**
+ * Writes `set` and bumps the version. With `expectedVersion`, throws ConnectionConflictError
+ * when the row moved on. Returns null when the row is gone. With `eventOutcome`, the webhook
+ * event's outcome is written by the same statement, and only if the state was.
+ */
+export async function writeState(
+  db: Kysely<Database>,
+  id: string,
+  set: Updateable<ConnectionsTable>,
+  expectedVersion: number | undefined,
+  eventOutcome?: WebhookOutcomeWrite,
+): Promise<ConnectionRecord | null> {
+  let q = db
+    .updateTable('connections')
+    .set(set)
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', id);
+  if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+  const update = q.returning(CONNECTION_COLUMNS);
+  const row = await (eventOutcome
+    ? db
+        .with('written', () => update)
+        .with('outcome', (w) =>
+          w
+            .updateTable('webhook_events')
+            .set({ outcome: eventOutcome.outcome })
+            .where('id', '=', eventOutcome.eventId)
+            .where(sql<boolean>`exists (select 1 from written)`),
+        )
+        .selectFrom('written')
+        .selectAll()
+        .executeTakeFirst()
+    : update.executeTakeFirst());
+  if (row) return toRecord(row);
+  if (expectedVersion === undefined) return null;
+  // Nothing matched: either the row is gone (null) or it moved on (conflict).
+  const exists = await db.selectFrom('connections').select('version').where('id', '=', id).executeTakeFirst();
+  if (!exists) return null;
+  throw new ConnectionConflictError();
+}
+
+type ConnectionQueries = Pick<
+  ConnectionStore,
+  | 'insertConnection'
+  | 'getConnections'
+  | 'findByProviderId'
+  | 'getCredentials'
+  | 'getConnectionWithCredential'
+  | 'listConnections'
+  | 'updateState'
+  | 'deleteConnection'
+>;
+
+export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): ConnectionQueries {
+  return {
+    async insertConnection(input: NewConnection) {
+      const c = newConnection.parse(input);
+      const id = randomUUID();
+      try {
+        const row = await db
+          .insertInto('connections')
+          .values({
+            id,
+            provider: c.provider,
+            provider_connection_id: c.providerConnectionId,
+            provider_user_id: c.providerUserId,
+            user_id: c.userId,
+            sandbox: c.sandbox,
+            status: c.status,
+            error: json(c.error),
+            institution: json(c.institution),
+            products: c.products,
+            consent_expires_at: c.consentExpiresAt,
+            expiring_until: c.expiringUntil,
+            last_synced_at: c.lastSyncedAt,
+            last_event_at: c.lastEventAt ?? null,
+            credential_ciphertext:
+              c.credential === null ? null : cipher.encrypt(c.credential, credentialAad(c.provider, c.providerConnectionId)),
+          })
+          .returning(CONNECTION_COLUMNS)
+          .executeTakeFirstOrThrow();
+        return toRecord(row);
+      } catch (e) {
+        if (isUniqueViolation(e, 'connections_provider_connection_key')) throw new DuplicateConnectionError();
+        throw e;
+      }
+    },
+
+    async getConnections(ids) {
+      const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+      if (wanted.length === 0) return ids.map(() => null);
+      const rows = await db.selectFrom('connections').select(CONNECTION_COLUMNS).where('id', 'in', wanted).execute();
+      const byId = new Map(rows.map((r) => [String(r.id).toLowerCase(), toRecord(r)]));
+      return ids.map((id) => (isUuid(id) ? byId.get(id.toLowerCase()) ?? null : null));
+    },
+
+    async findByProviderId(provider: ProviderName, providerConnectionId: string) {
+      const row = await db
+        .selectFrom('connections')
+        .select(CONNECTION_COLUMNS)
+        .where('provider', '=', providerName.parse(provider))
+        .where('provider_connection_id', '=', providerConnectionId)
+        .executeTakeFirst();
+      return row ? toRecord(row) : null;
+    },
+
+    async getCredentials(ids) {
+      const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+      if (wanted.length === 0) return ids.map(() => null);
+      const rows = await db
+        .selectFrom('connections')
+        .select(['id', 'provider', 'provider_connection_id', 'credential_ciphertext'])
+        .where('id', 'in', wanted)
+        .execute();
+      // Each row on its own: one undecryptable secret fails its connection, not the batch.
+      const byId = new Map<string, string | TokenDecryptionError | null>(
+        rows.map((r) => [String(r.id).toLowerCase(), r.credential_ciphertext === null ? null : tryDecrypt(cipher, r.credential_ciphertext, credentialAad(r.provider, r.provider_connection_id))]),
+      );
+      return ids.map((id) => (isUuid(id) ? (byId.get(id.toLowerCase()) ?? null) : null));
+    },
+
+    async getConnectionWithCredential(id) {
+      if (!isUuid(id)) return null;
+      // One round trip for the record and its secret: every provider-bound mutation needs both.
+      const row = await db
+        .selectFrom('connections')
+        .select([...CONNECTION_COLUMNS, 'credential_ciphertext'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) return null;
+      const credential =
+        row.credential_ciphertext === null ? null : cipher.decrypt(row.credential_ciphertext, credentialAad(row.provider, row.provider_connection_id));
+      return { record: toRecord(row), credential };
+    },
+
+    async listConnections(filter: ConnectionListFilter, page: { first: number; after: ListCursor | null; withTotalCount?: boolean }) {
+      const first = Number.isFinite(page.first) ? Math.min(Math.max(Math.trunc(page.first), 0), MAX_PAGE) : 0;
+      const statuses = filter.status === undefined ? undefined : statusList.parse(filter.status);
+      // An explicit empty status set matches nothing (no query needed).
+      if (statuses !== undefined && statuses.length === 0) return { items: [], hasNextPage: false, totalCount: 0 };
+      const provider = filter.provider === undefined ? undefined : providerName.parse(filter.provider);
+      if (page.after && (!isUuid(page.after.id) || !(page.after.createdAt instanceof Date) || Number.isNaN(page.after.createdAt.getTime()))) {
+        throw new InvalidCursorError();
+      }
+
+      let base = db.selectFrom('connections');
+      if (filter.userId !== undefined) base = base.where('user_id', '=', filter.userId);
+      if (provider !== undefined) base = base.where('provider', '=', provider);
+      if (statuses !== undefined) base = base.where('status', 'in', statuses);
+
+      const after = page.after;
+      const countQuery = base.select(sql<number>`count(*)::int`.as('n'));
+      const withCount = page.withTotalCount !== false;
+      // The count rides along as a scalar subquery (its own scan, one round trip for both): the
+      // round trips, not the scans, were the measured cost of a page (BENCHMARKS.md).
+      const rows = await (after
+        ? base.where(({ eb, refTuple, tuple }) => eb(refTuple('created_at', 'id'), '<', tuple(after.createdAt, after.id)))
+        : base
+      )
+        .select(CONNECTION_COLUMNS)
+        .$if(withCount, (q) => q.select(countQuery.as('total_count')))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(first + 1)
+        .execute();
+      const items = rows.slice(0, first).map(toRecord);
+      const hasNextPage = rows.length > first;
+      let count: number | null = null;
+      if (withCount) {
+        const inRow = (rows[0] as { total_count?: number } | undefined)?.total_count;
+        // An empty page carries no count: with no cursor nothing matches; past a cursor, ask.
+        count = inRow !== undefined ? Number(inRow) : after ? Number((await countQuery.executeTakeFirstOrThrow()).n) : 0;
+      }
+      return { items, hasNextPage, totalCount: count } satisfies ConnectionPage;
+    },
+
+    async updateState(id: string, input: ConnectionStatePatch, expectedVersion?: number, eventOutcome?: WebhookOutcomeWrite) {
+      if (!isUuid(id)) return null;
+      return writeState(db, id, stateSet(statePatch.parse(input)), expectedVersion, eventOutcome);
+    },
+
+    async deleteConnection(id) {
+      if (!isUuid(id)) return false;
+      const r = await db.deleteFrom('connections').where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+}
