@@ -11,6 +11,8 @@ export interface ApplyResult {
   record: ConnectionRecord | null;
   changed: boolean;
   outcome: ApplyOutcome;
+  /** The webhook event (`eventId`) got this outcome in the state's own write. */
+  outcomeRecorded?: true;
 }
 
 /** Optimistic-concurrency attempts before a write gives up. */
@@ -22,6 +24,7 @@ export type ApplyState = (
   source: StateSource,
   known?: ConnectionRecord,
   accounts?: readonly ProviderAccount[] | null,
+  eventId?: string,
 ) => Promise<ApplyResult>;
 
 /**
@@ -31,10 +34,12 @@ export type ApplyState = (
  * `known`: the record as just read, saving a read on the first attempt. `accounts`: the
  * accounts from the same provider read, written in the same transaction as the state (null or
  * absent: the stored ones stand). Accounts that changed or a new transactionsUpdatedAt publish too.
+ * `eventId`: the webhook event being applied; a state write records its outcome in the same
+ * statement (a webhook's apply is then one round trip).
  */
 export function createStateApplier(deps: { store: ConnectionStore; events: ConnectionEvents; logger: Logger; now: () => Date }): ApplyState {
   const { store, events, logger, now } = deps;
-  return async function applyState(id, compute, source, known, accounts) {
+  return async function applyState(id, compute, source, known, accounts, eventId) {
     for (let attempt = 0; attempt < APPLY_ATTEMPTS; attempt++) {
       const [current] = attempt === 0 && known ? [known] : await store.getConnections([id]);
       if (!current) return { record: null, changed: false, outcome: 'unchanged' };
@@ -51,6 +56,7 @@ export function createStateApplier(deps: { store: ConnectionStore; events: Conne
       const statusChanged = patch?.status !== undefined && patch.status !== current.status;
       const errorChanged = patch?.error !== undefined && !sameError(patch.error, current.error);
       const announced = patch?.transactionsUpdatedAt !== undefined;
+      const changed = statusChanged || errorChanged;
       const full: ConnectionStatePatch = {
         ...patch,
         stateRefreshedAt: t,
@@ -65,10 +71,11 @@ export function createStateApplier(deps: { store: ConnectionStore; events: Conne
           updated = replaced?.record ?? null;
           accountsChanged = replaced?.accountsChanged ?? false;
         } else {
-          updated = await store.updateState(id, full, current.version);
+          // Known before the write: without accounts, only a status, error or announcement publishes.
+          const outcome = changed || announced ? 'applied' : 'unchanged';
+          updated = await store.updateState(id, full, current.version, eventId ? { eventId, outcome } : undefined);
         }
         if (!updated) return { record: null, changed: false, outcome: 'unchanged' };
-        const changed = statusChanged || errorChanged;
         // Contract sections 1 and 7: status changes, announcements and accounts changes publish;
         // a re-read that finds everything as stored (its read time aside) does not.
         const published = changed || announced || accountsChanged;
@@ -76,7 +83,7 @@ export function createStateApplier(deps: { store: ConnectionStore; events: Conne
         if (changed) {
           logger.info({ connectionId: id, provider: updated.provider, from: current.status, to: updated.status, source: source.kind }, 'connection status changed');
         }
-        return { record: updated, changed, outcome: published ? 'applied' : 'unchanged' };
+        return { record: updated, changed, outcome: published ? 'applied' : 'unchanged', ...(eventId && !accounts ? { outcomeRecorded: true as const } : {}) };
       } catch (e) {
         if (e instanceof ConnectionConflictError) continue;
         throw e;

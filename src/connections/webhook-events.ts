@@ -50,10 +50,13 @@ export function createWebhookEvents(deps: {
       } else {
         const r = await store.findByProviderId(w.provider, w.providerConnectionId);
         // Not stored yet (it races the exchange): held, and applied once the connection is stored.
-        outcome = r ? (await applyState(r.id, patchFromEffect(w.effect, deps.now()), { kind: 'webhook', occurredAt: w.occurredAt }, r)).outcome : 'unknown_connection';
+        const res = r ? await applyState(r.id, patchFromEffect(w.effect, deps.now()), { kind: 'webhook', occurredAt: w.occurredAt }, r, null, event.id) : null;
+        outcome = res ? res.outcome : 'unknown_connection';
         if (r && w.effect.kind === 'updates' && w.effect.accounts) {
           await deps.rereadAccounts(r.id);
           outcome = 'applied';
+        } else if (res?.outcomeRecorded) {
+          return outcome; // written with the state
         }
       }
       await store.setWebhookOutcome(event.id, outcome);
