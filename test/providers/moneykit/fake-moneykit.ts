@@ -1,10 +1,17 @@
 import { MockAgent } from 'undici';
+import { expect } from 'vitest';
 import { createMoneyKitAdapter, type MoneyKitAdapter, type MoneyKitAdapterSettings } from '../../../src/providers/moneykit/index.js';
+import { loadMoneyKitSpec } from '../../emulators/moneykit/spec.js';
 
 /**
  * A recording MoneyKit stand-in on undici's MockAgent (unit level). Every request is recorded
  * (method, path, headers, body) so tests assert what MoneyKit received. /auth/token issues
  * tok-1, tok-2, ...; a token can be made "expired" so the server answers the documented 401.
+ *
+ * Every reply is checked against the response schema the rebuilt spec gives for its operation and
+ * status (specs/moneykit), so a shape the fake invents fails the test at `close()`. A reply that is
+ * off the spec on purpose (provider garbage, a status MoneyKit does not document) says so with
+ * `offSpec: '<why>'`, and must then really be off the spec.
  */
 
 export const ORIGIN = 'https://api.moneykit.test';
@@ -25,6 +32,8 @@ export interface Reply {
   body?: unknown;
   raw?: string;
   headers?: Record<string, string>;
+  /** Why this reply deliberately breaks the spec; without it the reply must conform. */
+  offSpec?: string;
 }
 
 type Handler = (call: RecordedCall) => Reply;
@@ -37,18 +46,48 @@ export function link(overrides: Record<string, unknown> = {}): Record<string, un
     institution_avatar: 'https://cdn.moneykit.test/chase.png',
     state: 'connected',
     error_code: null,
-    last_synced_at: '2023-02-16T09:14:11',
+    last_synced_at: '2023-02-16T09:14:11Z',
     provider: 'mx',
     link_tags: ['team:blue', 'user_type:admin'],
     webhook: 'https://old.example/hook',
-    products: { accounts: { refreshed_at: '2023-02-16T09:14:11' }, transactions: { has_history: true }, identity: null },
+    products: { accounts: { refreshed_at: '2023-02-16T09:14:11Z' }, transactions: { has_history: true }, identity: null },
     available_products: ['investments'],
     ...overrides,
   };
 }
 
-export function mkError(status: number, code: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Reply {
-  return { status, body: { error_code: code, error_message: `message for ${code}`, documentation_url: null, ...extra }, ...(headers ? { headers } : {}) };
+export function mkError(status: number, code: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>, offSpec?: string): Reply {
+  return {
+    status,
+    body: { error_code: code, error_message: `message for ${code}`, documentation_url: null, ...extra },
+    ...(headers ? { headers } : {}),
+    ...(offSpec ? { offSpec } : {}),
+  };
+}
+
+/** An institution as GET /institutions/{institution_id} answers it (every required field). */
+export function institution(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { institution_id: 'chase', institution_id_aliases: [], name: 'Chase', country: 'US', color: '#117ACA', is_featured: true, ...overrides };
+}
+
+/**
+ * What is wrong with `reply` as MoneyKit's answer to `method path` (empty = conforms), judged by
+ * the spec's response schema for that operation and status. A raw body must be JSON to conform.
+ */
+function offSpecProblems(method: string, path: string, reply: Reply): string[] {
+  let body: unknown = reply.body ?? null;
+  if (reply.raw !== undefined) {
+    try {
+      body = reply.raw === '' ? null : JSON.parse(reply.raw);
+    } catch {
+      return ['the body is not JSON'];
+    }
+  }
+  try {
+    return loadMoneyKitSpec().validateResponse(method, path, reply.status, body);
+  } catch (e) {
+    return [(e as Error).message];
+  }
 }
 
 /** A JWT-shaped token with the given claims (unsigned: the adapter never verifies it). */
@@ -80,6 +119,8 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
   const expired = new Set<string>();
   let issued = 0;
   const state = { expiresIn: opts.expiresIn ?? 3600, tokenReply: null as Handler | null };
+  /** Replies that broke the spec without saying so, or said so and did not. */
+  const violations: string[] = [];
 
   function authorized(call: RecordedCall): Reply | null {
     const auth = call.headers['authorization'] ?? '';
@@ -109,8 +150,15 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
           : { status: 201, body: { access_token: `tok-${++issued}`, token_type: 'bearer', expires_in: state.expiresIn } };
       } else {
         const route = routes.find((r) => r.method === call.method && r.path.test(call.path));
-        reply = authorized(call) ?? (route ? route.handler(call) : mkError(404, 'test.no_route'));
+        const denied = authorized(call);
+        // A call no test set up is a test bug, not a MoneyKit answer.
+        if (!denied && !route) violations.push(`${call.method} ${call.path}: no route set up`);
+        reply = denied ?? route?.handler(call) ?? mkError(404, 'test.no_route', {}, undefined, 'no route set up');
       }
+      const problems = offSpecProblems(call.method, call.path, reply);
+      const what = `${call.method} ${call.path} -> ${reply.status}`;
+      if (reply.offSpec === undefined && problems.length > 0) violations.push(`${what} is off the spec: ${problems.join('; ')}`);
+      if (reply.offSpec !== undefined && problems.length === 0) violations.push(`${what} is marked off-spec (${reply.offSpec}) but conforms`);
       return {
         statusCode: reply.status,
         data: reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)),
@@ -143,7 +191,11 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
         ...settings,
       });
     },
-    close: () => agent.close(),
+    /** Closes the agent, then fails the test if any reply broke the spec without saying so. */
+    async close() {
+      await agent.close();
+      expect(violations, 'replies of the fake MoneyKit that break the rebuilt spec').toEqual([]);
+    },
   };
 }
 
