@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderCallError } from '../../../src/providers/errors.js';
 import { renewalMarginMs } from '../../../src/providers/moneykit/index.js';
-import { CLIENT_ID, CLIENT_SECRET, createFakeMoneyKit, institution, link, rejection, type FakeMoneyKit } from './fake-moneykit.js';
+import { CLIENT_ID, CLIENT_SECRET, LINK_TOKEN_INPUT, createFakeMoneyKit, institution, link, rejection, type FakeMoneyKit } from './fake-moneykit.js';
 
 const ref = { providerConnectionId: 'mk_link1', credential: null };
 
@@ -107,15 +107,7 @@ describe('MoneyKit bearer token', () => {
     mk.expire('tok-9');
     const adapter = mk.adapter();
     const e = await rejection(
-      adapter.createLinkToken({
-        userId: 'user-1',
-        products: ['transactions'],
-        redirectUri: 'https://app.example/done',
-        androidPackageName: null,
-        language: 'en',
-        countryCodes: ['US'],
-        webhookUrl: 'https://gw.example/webhooks/moneykit',
-      }),
+      adapter.createLinkToken(LINK_TOKEN_INPUT),
     );
     expect(e).toBeInstanceOf(ProviderCallError);
     expect(e.kind).toBe('REJECTED');

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderCallError, type ProviderFailureKind } from '../../../src/providers/errors.js';
 import { MONEYKIT_ERROR_KINDS } from '../../../src/providers/moneykit/index.js';
-import { CLIENT_SECRET, createFakeMoneyKit, link, mkError, rejection, type FakeMoneyKit, type Reply } from './fake-moneykit.js';
+import { CLIENT_SECRET, LINK_TOKEN_INPUT, createFakeMoneyKit, link, mkError, rejection, type FakeMoneyKit, type Reply } from './fake-moneykit.js';
 
 const ref = { providerConnectionId: 'mk_link1', credential: null };
 
@@ -49,16 +49,7 @@ describe('MoneyKit error mapping', () => {
     'link_session_error.forbidden_config': {
       method: 'POST',
       path: /^\/link-session$/,
-      call: (a) =>
-        a.createLinkToken({
-          userId: 'user-1',
-          products: ['transactions'],
-          redirectUri: 'https://app.example/done',
-          androidPackageName: null,
-          language: 'en',
-          countryCodes: ['US'],
-          webhookUrl: 'https://gw.example/webhooks/moneykit',
-        }),
+      call: (a) => a.createLinkToken(LINK_TOKEN_INPUT),
     },
     'link_session_error.invalid_token_exchange': {
       method: 'POST',

@@ -65,6 +65,17 @@ export function mkError(status: number, code: string, extra: Record<string, unkn
   };
 }
 
+/** A plain createLinkToken input (one product, one country). */
+export const LINK_TOKEN_INPUT = {
+  userId: 'user-1',
+  products: ['transactions'],
+  redirectUri: 'https://app.example/done',
+  androidPackageName: null,
+  language: 'en',
+  countryCodes: ['US'],
+  webhookUrl: 'https://gw.example/webhooks/moneykit',
+};
+
 /** An institution as GET /institutions/{institution_id} answers it (every required field). */
 export function institution(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { institution_id: 'chase', institution_id_aliases: [], name: 'Chase', country: 'US', color: '#117ACA', is_featured: true, ...overrides };
