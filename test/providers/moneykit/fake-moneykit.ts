@@ -1,5 +1,6 @@
 import { MockAgent } from 'undici';
 import { expect } from 'vitest';
+import { parseRecordedBody } from '../../../src/emulators/kit/index.js';
 import { createMoneyKitAdapter, type MoneyKitAdapter, type MoneyKitAdapterSettings } from '../../../src/providers/moneykit/index.js';
 import { loadMoneyKitSpec } from '../../emulators/moneykit/spec.js';
 
@@ -8,8 +9,9 @@ import { loadMoneyKitSpec } from '../../emulators/moneykit/spec.js';
  * (method, path, headers, body) so tests assert what MoneyKit received. /auth/token issues
  * tok-1, tok-2, ...; a token can be made "expired" so the server answers the documented 401.
  *
- * Every reply is checked against the response schema the rebuilt spec gives for its operation and
- * status (specs/moneykit), so a shape the fake invents fails the test at `close()`. A reply that is
+ * Every request is checked against the rebuilt spec (specs/moneykit), and every reply against the
+ * response schema it gives for the operation and status, so a request the adapter gets wrong or a
+ * shape the fake invents fails the test at `close()`. A reply that is
  * off the spec on purpose (provider garbage, a status MoneyKit does not document) says so with
  * `offSpec: '<why>'`, and must then really be off the spec.
  */
@@ -130,7 +132,7 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
   const expired = new Set<string>();
   let issued = 0;
   const state = { expiresIn: opts.expiresIn ?? 3600, tokenReply: null as Handler | null };
-  /** Replies that broke the spec without saying so, or said so and did not. */
+  /** Requests off the spec; replies that broke it without saying so, or said so and did not. */
   const violations: string[] = [];
 
   function authorized(call: RecordedCall): Reply | null {
@@ -154,6 +156,10 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
       }
       const call: RecordedCall = { method: o.method, path: o.path, headers: normalizeHeaders(o.headers), body, json };
       calls.push(call);
+      const url = new URL(call.path, ORIGIN);
+      const request = { method: call.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: call.headers };
+      const sent = loadMoneyKitSpec().validateRequest({ ...request, body: parseRecordedBody(Buffer.from(body ?? ''), call.headers['content-type']) });
+      if (sent.length > 0) violations.push(`${call.method} ${call.path}: the request is off the spec: ${sent.join('; ')}`);
       let reply: Reply;
       if (call.path === '/auth/token') {
         reply = state.tokenReply
@@ -205,7 +211,7 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
     /** Closes the agent, then fails the test if any reply broke the spec without saying so. */
     async close() {
       await agent.close();
-      expect(violations, 'replies of the fake MoneyKit that break the rebuilt spec').toEqual([]);
+      expect(violations, 'requests and replies of the fake MoneyKit that break the rebuilt spec').toEqual([]);
     },
   };
 }
