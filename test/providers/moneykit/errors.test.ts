@@ -59,7 +59,7 @@ describe('MoneyKit error mapping', () => {
   };
 
   it.each(rows)('HTTP %i %s -> %s', async (status, code, kind, retryable, offSpec) => {
-    const via = (status < 500 && CALLS[code]) || { method: 'POST', path: /^\/links\/mk_link1\/reset$/, call: (a: ReturnType<FakeMoneyKit['adapter']>) => a.resetLogin(ref) };
+    const via = CALLS[code] ?? { method: 'POST', path: /^\/links\/mk_link1\/reset$/, call: (a: ReturnType<FakeMoneyKit['adapter']>) => a.resetLogin(ref) };
     mk.on(via.method, via.path, mkError(status, code, EXTRA[code] ?? {}, undefined, offSpec));
     const e = await rejection(via.call(mk.adapter()));
     expect(e).toBeInstanceOf(ProviderCallError);

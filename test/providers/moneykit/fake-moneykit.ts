@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { parseRecordedBody } from '../../../src/emulators/kit/index.js';
 import { createMoneyKitAdapter, type MoneyKitAdapter, type MoneyKitAdapterSettings } from '../../../src/providers/moneykit/index.js';
 import { loadMoneyKitSpec } from '../../emulators/moneykit/spec.js';
+import { offSpecViolation } from '../../helpers/specs.js';
 
 /**
  * A recording MoneyKit stand-in on undici's MockAgent (unit level). Every request is recorded
@@ -172,10 +173,8 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
         if (!denied && !route) violations.push(`${call.method} ${call.path}: no route set up`);
         reply = denied ?? route?.handler(call) ?? mkError(404, 'test.no_route', {}, undefined, 'no route set up');
       }
-      const problems = offSpecProblems(call.method, call.path, reply);
-      const what = `${call.method} ${call.path} -> ${reply.status}`;
-      if (reply.offSpec === undefined && problems.length > 0) violations.push(`${what} is off the spec: ${problems.join('; ')}`);
-      if (reply.offSpec !== undefined && problems.length === 0) violations.push(`${what} is marked off-spec (${reply.offSpec}) but conforms`);
+      const wrong = offSpecViolation(`${call.method} ${call.path} -> ${reply.status}`, offSpecProblems(call.method, call.path, reply), reply.offSpec);
+      if (wrong) violations.push(wrong);
       return {
         statusCode: reply.status,
         data: reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)),

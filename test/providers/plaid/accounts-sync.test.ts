@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderCallError, TransactionsSyncMutationError } from '../../../src/providers/errors.js';
 import { createPlaidAdapter, type PlaidAdapter } from '../../../src/providers/plaid/index.js';
 import type { UnknownCodeReporter } from '../../../src/providers/normalize.js';
+import { offSpecViolation } from '../../helpers/specs.js';
 import { loadPlaidSpec } from './openapi.js';
 
 const ORIGIN = 'https://plaid.fixture.test';
@@ -41,8 +42,8 @@ describe('Plaid adapter: accounts and transactions sync', () => {
     } catch {
       problems = ['not JSON'];
     }
-    if (!r.offSpec && problems.length) violations.push(`${path} ${r.status} is off the spec: ${problems.join('; ')}`);
-    if (r.offSpec && !problems.length) violations.push(`${path} ${r.status} is marked off-spec (${r.offSpec}) but conforms`);
+    const wrong = offSpecViolation(`${path} ${r.status}`, problems, r.offSpec);
+    if (wrong) violations.push(wrong);
   }
 
   const answer = (path: string, ...r: Reply[]) => replies.set(path, r);

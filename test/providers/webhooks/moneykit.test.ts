@@ -16,6 +16,7 @@ import {
   type SigningKey,
 } from './fixtures.js';
 import { loadMoneyKitSpec } from '../../emulators/moneykit/spec.js';
+import { offSpecViolation } from '../../helpers/specs.js';
 
 const ISS = 'https://api.moneykit.com';
 const server = new KeyServer();
@@ -39,9 +40,8 @@ function mkBody(o: Record<string, unknown>, offSpec?: string): string {
     link_tags: ['user_type:admin'],
     ...o,
   };
-  const problems = loadMoneyKitSpec().validateWebhook(JSON.parse(JSON.stringify(body)));
-  if (!offSpec && problems.length) throw new Error(`webhook body off the spec: ${problems.join('; ')}`);
-  if (offSpec && !problems.length) throw new Error(`webhook body marked off-spec (${offSpec}) but conforms`);
+  const wrong = offSpecViolation('the webhook body', loadMoneyKitSpec().validateWebhook(JSON.parse(JSON.stringify(body))), offSpec);
+  if (wrong) throw new Error(wrong);
   return JSON.stringify(body);
 }
 

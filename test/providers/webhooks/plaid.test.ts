@@ -19,6 +19,7 @@ import {
   type SigningKey,
 } from './fixtures.js';
 import { PLAID_WEBHOOK_SCHEMAS, loadPlaidSpec } from '../plaid/openapi.js';
+import { offSpecViolation } from '../../helpers/specs.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const server = new KeyServer();
@@ -36,8 +37,8 @@ function plaidBody(o: Record<string, unknown>, offSpec?: string): string {
   const body: Record<string, unknown> = { environment: 'sandbox', ...o };
   const schema = PLAID_WEBHOOK_SCHEMAS[`${String(body['webhook_type'])}/${String(body['webhook_code'])}`];
   const problems = schema ? loadPlaidSpec().validateSchema(schema, JSON.parse(JSON.stringify(body))) : ['no webhook schema in the spec'];
-  if (!offSpec && problems.length) throw new Error(`webhook body off the spec: ${problems.join('; ')}`);
-  if (offSpec && !problems.length) throw new Error(`webhook body marked off-spec (${offSpec}) but conforms`);
+  const wrong = offSpecViolation('the webhook body', problems, offSpec);
+  if (wrong) throw new Error(wrong);
   return JSON.stringify(body, null, 2);
 }
 
