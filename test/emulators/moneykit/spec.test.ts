@@ -2,7 +2,7 @@
 // validated against the response schemas of MoneyKit's rebuilt OpenAPI document.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MoneyKitEmulator } from '../../../src/emulators/moneykit/index.js';
-import { LIVE, OTHER_SANDBOX, SANDBOX, call, getToken, newConnectedLink, start } from './helpers.js';
+import { LIVE, OTHER_SANDBOX, SANDBOX, call, getToken, newConnectedLink, start, startReceiver } from './helpers.js';
 import { loadMoneyKitSpec } from './spec.js';
 
 const spec = loadMoneyKitSpec();
@@ -140,5 +140,46 @@ describe('MoneyKit emulator answers match the rebuilt spec', () => {
     expect((await checked('GET', `/links/${ok}/accounts`, { token })).status).toBe(429);
     await call(emu, 'DELETE', `/links/${ok}`, { token });
     expect((await checked('GET', `/links/${ok}/accounts`, { token })).status).toBe(410);
+  });
+
+  it('every kind of webhook the emulator sends, as received over HTTP, matches the spec\'s link_event payloads', async () => {
+    const hook = await startReceiver();
+    try {
+      const linkId = await newConnectedLink(emu, token, { webhook: hook.url, link_tags: ['team:a'] });
+      // One trigger at a time, each waited for: every kind the emulator sends on its own, then the
+      // four test events.
+      let n = 0;
+      const tx = emu.listTransactions(linkId).find((t) => t.pending === false)!;
+      const triggers: Array<() => unknown> = [
+        () => emu.setLinkState(linkId, 'error', 'auth_expired'), // link.state_changed
+        () => emu.modifyTransaction(linkId, String(tx.transaction_id), { amount: '1.23' }), // transactions.updates_available
+        () => emu.setBalances(linkId, String(tx.account_id), { current: '10.5', available: '10', limit: null }), // link.product_refresh
+        ...['link.state_changed', 'transactions.updates_available', 'link.product_refresh', 'product.state_changed'].map(
+          (webhook_event) => async () =>
+            expect((await call(emu, 'POST', `/webhooks/test/link/${linkId}`, { token, json: { webhook_event, webhook_idempotency_key: `k-${webhook_event}` } })).status).toBe(200),
+        ),
+      ];
+      for (const trigger of triggers) {
+        await trigger();
+        await hook.waitFor(++n);
+      }
+      const bodies = hook.received.map((r) => r.json);
+      expect([...new Set(bodies.map((b) => b.webhook_event))].sort()).toEqual(
+        ['link.product_refresh', 'link.state_changed', 'product.state_changed', 'transactions.updates_available'],
+      );
+      for (const body of bodies) {
+        // REFERENCE §8: product.state_changed has no model of its own ("possibly a new name for product
+        // refresh events"); its fields are held to ProductStateChangedWebhook's.
+        const asSpecified = body.webhook_event === 'product.state_changed' ? { ...body, webhook_event: 'link.product_refresh' } : body;
+        expect(spec.validateWebhook(asSpecified), JSON.stringify(body)).toEqual([]);
+      }
+      expect(bodies.find((b) => b.webhook_event === 'link.state_changed' && b.state === 'error')).toMatchObject({ error: 'auth_expired', link_tags: ['team:a'] });
+      // Not vacuous: a payload missing a required field, or with an unknown event, is refused.
+      const { webhook_timestamp: _t, ...noTimestamp } = bodies[0]!;
+      expect(spec.validateWebhook(noTimestamp)).not.toEqual([]);
+      expect(spec.validateWebhook({ ...bodies[0], webhook_event: 'link.exploded' })).not.toEqual([]);
+    } finally {
+      await hook.close();
+    }
   });
 });

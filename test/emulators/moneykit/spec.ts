@@ -17,6 +17,7 @@ interface Operation {
 }
 interface Doc {
   paths: Record<string, Record<string, Operation>>;
+  webhooks: { link_event: { post: Operation } };
   components: { schemas: Record<string, unknown> };
 }
 
@@ -32,6 +33,8 @@ export interface MoneyKitSpec {
    * it declares, the content type is the declared one and the body (null when none) matches its schema.
    */
   validateRequest(req: { method: string; path: string; query: Record<string, string>; headers: Record<string, string>; body: unknown }): string[];
+  /** Validates a webhook body against the spec's `link_event` webhook (one of its three payloads); errors. */
+  validateWebhook(body: unknown): string[];
 }
 
 let cached: MoneyKitSpec | null = null;
@@ -98,6 +101,9 @@ export function loadMoneyKitSpec(): MoneyKitSpec {
       const media = op.requestBody.content[type];
       if (!media) return [...errors, `${id}: content type ${type || '(none)'} not declared (${Object.keys(op.requestBody.content).join(', ')})`];
       return [...errors, ...check(`${id} request`, rewrite(media.schema), body)];
+    },
+    validateWebhook(body) {
+      return check('webhook link_event', rewrite(doc.webhooks.link_event.post.requestBody!.content['application/json']!.schema), body);
     },
   };
 

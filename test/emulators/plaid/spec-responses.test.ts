@@ -3,7 +3,7 @@
 // for errors), and every webhook body against its *Webhook schema.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlaidEmulator, type PlaidEmulator } from '../../../src/emulators/plaid/index.js';
-import { loadPlaidSpec } from '../../providers/plaid/openapi.js';
+import { PLAID_WEBHOOK_SCHEMAS, loadPlaidSpec } from '../../providers/plaid/openapi.js';
 import { CLIENT_ID, SECRET, WebhookReceiver, linkTokenRequest, plaid } from './helpers.js';
 
 const spec = loadPlaidSpec();
@@ -18,17 +18,6 @@ async function call(path: string, body: unknown, expectStatus: number): Promise<
   return r.body;
 }
 
-/** webhook_code (and type) -> the spec's schema for that body. */
-const WEBHOOK_SCHEMAS: Record<string, string> = {
-  'ITEM/ERROR': 'ItemErrorWebhook',
-  'ITEM/LOGIN_REPAIRED': 'ItemLoginRepairedWebhook',
-  'ITEM/WEBHOOK_UPDATE_ACKNOWLEDGED': 'WebhookUpdateAcknowledgedWebhook',
-  'ITEM/PENDING_DISCONNECT': 'PendingDisconnectWebhook',
-  'ITEM/NEW_ACCOUNTS_AVAILABLE': 'NewAccountsAvailableWebhook',
-  'TRANSACTIONS/SYNC_UPDATES_AVAILABLE': 'SyncUpdatesAvailableWebhook',
-  'TRANSACTIONS/DEFAULT_UPDATE': 'DefaultUpdateWebhook',
-  'TRANSACTIONS/TRANSACTIONS_REMOVED': 'TransactionsRemovedWebhook',
-};
 
 beforeAll(async () => {
   emu = await startPlaidEmulator({ clientId: CLIENT_ID, secret: SECRET });
@@ -122,7 +111,7 @@ describe('Plaid emulator responses against the OpenAPI file', () => {
     const checked = new Set<string>();
     for (const r of hook.received) {
       const key = `${String(r.json['webhook_type'])}/${String(r.json['webhook_code'])}`;
-      const schema = WEBHOOK_SCHEMAS[key];
+      const schema = PLAID_WEBHOOK_SCHEMAS[key];
       if (!schema) continue;
       checked.add(key);
       const errors = spec.validateSchema(schema, r.json);

@@ -7,7 +7,7 @@ import { ProviderCallError } from '../../../src/providers/errors.js';
 import type { MoneyKitAdapter } from '../../../src/providers/moneykit/index.js';
 import type { UnknownCodeReporter } from '../../../src/providers/normalize.js';
 import { specPath } from '../../helpers/specs.js';
-import { createFakeMoneyKit, link, mkError, type FakeMoneyKit } from './fake-moneykit.js';
+import { createFakeMoneyKit, institution, link, mkError, type FakeMoneyKit } from './fake-moneykit.js';
 
 type Param = { name: string; in: string; schema: { anyOf?: { minimum?: number; maximum?: number; type: string }[] } };
 const spec = JSON.parse(readFileSync(specPath('moneykit/moneykit-openapi.reconstructed.json'), 'utf8')) as {
@@ -41,7 +41,7 @@ describe('MoneyKit adapter: accounts and transactions sync', () => {
     mk = createFakeMoneyKit();
     reports = [];
     adapter = mk.adapter({ unknownValueReporter: (r) => reports.push(r) });
-    mk.on('GET', /^\/institutions\//, { status: 200, body: { institution_id: 'chase', name: 'Chase', color: '#123456' } });
+    mk.on('GET', /^\/institutions\//, { status: 200, body: institution({ color: '#123456' }) });
   });
   afterEach(async () => {
     for (const c of mk.apiCalls()) expect(conforms(c.path), c.path).toEqual([]);
@@ -53,7 +53,7 @@ describe('MoneyKit adapter: accounts and transactions sync', () => {
     mk.on('GET', /^\/links\/mk_link1\/accounts$/, {
       status: 200,
       raw: `{"accounts":[
-        {"account_id":"acc_1","account_type":"depository.checking","name":"Premier Checking","account_mask":"3748","balances":{"currency":"USD","available":0.30000000000000004,"current":1e21,"limit":null,"balance_date":"2026-11-01T10:00:00"}},
+        {"account_id":"acc_1","account_type":"depository.checking","name":"Premier Checking","account_mask":"3748","balances":{"currency":"USD","available":0.30000000000000004,"current":1e21,"limit":null,"balance_date":"2026-11-01T11:00:00+01:00"}},
         {"account_id":"acc_2","account_type":"credit_card","name":"Card","balances":{"currency":"USD","available":-0,"current":410.50,"limit":2000}},
         {"account_id":"acc_3","account_type":"spaceship.rocket","name":"Odd","balances":{"currency":"BTC","current":0.12345678}}
       ],"link":${JSON.stringify(link({ state: 'error', error_code: 'auth_expired' }))}}`,
@@ -82,7 +82,11 @@ describe('MoneyKit adapter: accounts and transactions sync', () => {
   });
 
   it('garbage in an accounts answer is UNAVAILABLE', async () => {
-    mk.on('GET', /^\/links\/mk_link1\/accounts$/, { status: 200, raw: `{"accounts":[{"account_id":"a","account_type":"other","name":"n","balances":{"current":"12.34"}}],"link":${JSON.stringify(link())}}` });
+    mk.on('GET', /^\/links\/mk_link1\/accounts$/, {
+      status: 200,
+      raw: `{"accounts":[{"account_id":"a","account_type":"other","name":"n","balances":{"current":"12.34"}}],"link":${JSON.stringify(link())}}`,
+      offSpec: 'provider garbage: a balance as a string',
+    });
     const e = await adapter.getAccounts(REF).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ProviderCallError);
     expect(e).toMatchObject({ kind: 'UNAVAILABLE' });
@@ -111,13 +115,26 @@ describe('MoneyKit adapter: accounts and transactions sync', () => {
   });
 
   it('from the beginning sends no cursor; garbage and an unknown transaction type are UNAVAILABLE; count bounds hold', async () => {
-    mk.on('GET', /^\/links\/mk_link1\/transactions\/sync/, { status: 200, raw: '{"transactions":{"created":[],"updated":[],"removed":[]},"accounts":[],"cursor":{"next":null},"has_more":false}' });
+    mk.on('GET', /^\/links\/mk_link1\/transactions\/sync/, {
+      status: 200,
+      raw: `{"transactions":{"created":[],"updated":[],"removed":[]},"accounts":[],"cursor":{"next":null},"has_more":false,"link":${JSON.stringify(link())}}`,
+    });
     const page = await adapter.syncTransactions(REF, { cursor: null, count: 1 });
     expect(Object.fromEntries(new URL(mk.apiCalls().at(-1)!.path, 'https://x').searchParams)).toEqual({ size: '1' });
     expect(page.nextCursor).toBeNull();
 
-    for (const bad of [txn('t', '"1e5"', 'debit'), txn('t', '12.34', 'refund'), txn('t', '"abc"', 'credit')]) {
-      mk.on('GET', /^\/links\/mk_link1\/transactions\/sync/, { status: 200, raw: `{"transactions":{"created":[${bad}],"updated":[],"removed":[]},"accounts":[],"cursor":{"next":"c"},"has_more":false}` });
+    // The spec types an amount as any string: only the number and the unknown type break it.
+    const bad: Array<[string, string | undefined]> = [
+      [txn('t', '"1e5"', 'debit'), undefined],
+      [txn('t', '12.34', 'refund'), 'provider garbage: a numeric amount and an unknown type'],
+      [txn('t', '"abc"', 'credit'), undefined],
+    ];
+    for (const [t, offSpec] of bad) {
+      mk.on('GET', /^\/links\/mk_link1\/transactions\/sync/, {
+        status: 200,
+        raw: `{"transactions":{"created":[${t}],"updated":[],"removed":[]},"accounts":[],"cursor":{"next":"c"},"has_more":false,"link":${JSON.stringify(link())}}`,
+        ...(offSpec ? { offSpec } : {}),
+      });
       await expect(adapter.syncTransactions(REF, { cursor: null, count: 10 })).rejects.toMatchObject({ kind: 'UNAVAILABLE' });
     }
     const before = mk.apiCalls().length;

@@ -7,7 +7,7 @@ import {
   type MoneyKitAdapter,
 } from '../../../src/providers/moneykit/index.js';
 import type { ProviderAdapterV2 } from '../../../src/providers/provider.js';
-import { CLIENT_SECRET, createFakeMoneyKit, fakeJwt, link, mkError, rejection, type FakeMoneyKit } from './fake-moneykit.js';
+import { CLIENT_SECRET, createFakeMoneyKit, fakeJwt, institution, link, mkError, rejection, type FakeMoneyKit } from './fake-moneykit.js';
 
 const WEBHOOK = 'https://gw.example/webhooks/moneykit';
 const ref = { providerConnectionId: 'mk_link1', credential: null };
@@ -38,7 +38,7 @@ describe('MoneyKit adapter', () => {
   beforeEach(() => {
     mk = createFakeMoneyKit();
     adapter = mk.adapter({ now: () => T0 });
-    mk.on('GET', /^\/institutions\/chase$/, { status: 200, body: { institution_id: 'chase', name: 'Chase', color: '#117ACA', country: 'US' } });
+    mk.on('GET', /^\/institutions\/chase$/, { status: 200, body: institution() });
   });
   afterEach(async () => {
     await adapter.close();
@@ -212,7 +212,7 @@ describe('MoneyKit adapter', () => {
     });
 
     it('a failing institution lookup does not fail the read', async () => {
-      mk.on('GET', /^\/institutions\/chase$/, { status: 500, raw: 'boom' });
+      mk.on('GET', /^\/institutions\/chase$/, { status: 500, raw: 'boom', offSpec: 'a server failure: MoneyKit documents no 5xx' });
       mk.on('GET', /^\/links\/mk_link1$/, { status: 200, body: link() });
       const state = await adapter.getConnection(ref);
       expect(state.status).toBe('CONNECTED');

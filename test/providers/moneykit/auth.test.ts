@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderCallError } from '../../../src/providers/errors.js';
 import { renewalMarginMs } from '../../../src/providers/moneykit/index.js';
-import { CLIENT_ID, CLIENT_SECRET, createFakeMoneyKit, link, rejection, type FakeMoneyKit } from './fake-moneykit.js';
+import { CLIENT_ID, CLIENT_SECRET, LINK_TOKEN_INPUT, createFakeMoneyKit, institution, link, rejection, type FakeMoneyKit } from './fake-moneykit.js';
 
 const ref = { providerConnectionId: 'mk_link1', credential: null };
 
@@ -14,7 +14,7 @@ describe('MoneyKit bearer token', () => {
   function setup(expiresIn = 3600) {
     mk = createFakeMoneyKit({ expiresIn });
     mk.on('GET', /^\/links\/mk_link1$/, { status: 200, body: link() });
-    mk.on('GET', /^\/institutions\//, { status: 200, body: { institution_id: 'chase', name: 'Chase', color: '#117ACA' } });
+    mk.on('GET', /^\/institutions\//, { status: 200, body: institution() });
   }
 
   it('asks /auth/token once with client credentials as a form and reuses the token', async () => {
@@ -107,15 +107,7 @@ describe('MoneyKit bearer token', () => {
     mk.expire('tok-9');
     const adapter = mk.adapter();
     const e = await rejection(
-      adapter.createLinkToken({
-        userId: 'user-1',
-        products: ['transactions'],
-        redirectUri: 'https://app.example/done',
-        androidPackageName: null,
-        language: 'en',
-        countryCodes: ['US'],
-        webhookUrl: 'https://gw.example/webhooks/moneykit',
-      }),
+      adapter.createLinkToken(LINK_TOKEN_INPUT),
     );
     expect(e).toBeInstanceOf(ProviderCallError);
     expect(e.kind).toBe('REJECTED');
@@ -145,8 +137,9 @@ describe('MoneyKit bearer token', () => {
   });
 
   it.each([
-    ['not JSON', { status: 201, raw: 'access_token=tok-1' }],
-    ['missing expires_in', { status: 201, body: { access_token: 'tok-1', token_type: 'bearer' } }],
+    ['not JSON', { status: 201, raw: 'access_token=tok-1', offSpec: 'provider garbage' }],
+    ['missing expires_in', { status: 201, body: { access_token: 'tok-1', token_type: 'bearer' }, offSpec: 'provider garbage' }],
+    // On the spec (a string), still unusable.
     ['empty token', { status: 201, body: { access_token: '', token_type: 'bearer', expires_in: 3600 } }],
   ])('/auth/token garbage (%s) -> UNAVAILABLE', async (_name, reply) => {
     setup();
@@ -159,7 +152,7 @@ describe('MoneyKit bearer token', () => {
 
   it('a failed token fetch is not cached: the next call tries again', async () => {
     setup();
-    mk.state.tokenReply = () => ({ status: 503, raw: 'down' });
+    mk.state.tokenReply = () => ({ status: 503, raw: 'down', offSpec: 'a server failure: MoneyKit documents no 5xx' });
     const adapter = mk.adapter();
     expect((await rejection(adapter.getConnection(ref))).kind).toBe('UNAVAILABLE');
     mk.state.tokenReply = null;

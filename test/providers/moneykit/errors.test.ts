@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderCallError, type ProviderFailureKind } from '../../../src/providers/errors.js';
 import { MONEYKIT_ERROR_KINDS } from '../../../src/providers/moneykit/index.js';
-import { CLIENT_SECRET, createFakeMoneyKit, link, mkError, rejection, type FakeMoneyKit, type Reply } from './fake-moneykit.js';
+import { CLIENT_SECRET, LINK_TOKEN_INPUT, createFakeMoneyKit, link, mkError, rejection, type FakeMoneyKit, type Reply } from './fake-moneykit.js';
 
 const ref = { providerConnectionId: 'mk_link1', credential: null };
 
@@ -14,9 +14,12 @@ describe('MoneyKit error mapping', () => {
     await mk.close();
   });
 
-  // Every code of REFERENCE.md section 7 at the status MoneyKit sends it with, read through
-  // POST /links/{id}/reset (an ordinary link call; its one override is tested below).
-  const rows: Array<[number, string, ProviderFailureKind, boolean]> = [
+  // Every code of REFERENCE.md section 7 at the status MoneyKit sends it with, read through the
+  // call that receives it (POST /links/{id}/reset, an ordinary link call, unless named; its one
+  // override is tested below). A row MoneyKit cannot send that way says why in its last column.
+  type Row = [number, string, ProviderFailureKind, boolean, string?];
+  const NO_5XX = 'a server failure: MoneyKit documents no 5xx';
+  const rows: Row[] = [
     [401, 'api_error.auth.unauthorized', 'REJECTED', false],
     [429, 'api_error.rate_limit_exceeded', 'RATE_LIMITED', true],
     [422, 'api_error.request.validation_failed', 'INVALID_INPUT', false],
@@ -24,20 +27,41 @@ describe('MoneyKit error mapping', () => {
     [404, 'link_error.not_found', 'NOT_FOUND', false],
     [410, 'link_error.deleted', 'INVALID_STATE', false],
     [422, 'link_error.bad_state', 'INVALID_STATE', false],
-    [400, 'link_error.bad_config', 'REJECTED', false],
+    [400, 'link_error.bad_config', 'REJECTED', false, 'sent only by POST /webhooks/test/link/{id}, which the adapter never calls'],
     [403, 'link_session_error.forbidden_config', 'REJECTED', false],
     [400, 'link_session_error.invalid_token_exchange', 'REJECTED', false],
-    [404, 'institution_error.not_found', 'NOT_FOUND', false],
-    [500, 'api_error.internal', 'UNAVAILABLE', true],
-    [503, 'link_error.bad_state', 'UNAVAILABLE', true], // 5xx wins over any code
-    [418, 'something.new', 'REJECTED', false],
-    [422, 'something.new', 'INVALID_INPUT', false], // unknown code: HTTP status decides
-    [410, 'something.new', 'INVALID_STATE', false],
+    [404, 'institution_error.not_found', 'NOT_FOUND', false, 'sent only by GET /institutions/{id}, whose failures never surface (adapter.test.ts)'],
+    [500, 'api_error.internal', 'UNAVAILABLE', true, NO_5XX],
+    [503, 'link_error.bad_state', 'UNAVAILABLE', true, NO_5XX], // 5xx wins over any code
+    [418, 'something.new', 'REJECTED', false, 'an undocumented status and code'],
+    [422, 'something.new', 'INVALID_INPUT', false, 'an undocumented code'], // unknown code: HTTP status decides
+    [410, 'something.new', 'INVALID_STATE', false, 'an undocumented code'],
   ];
+  /** The fields MoneyKit adds to some errors (REFERENCE.md section 7). */
+  const EXTRA: Record<string, Record<string, unknown>> = {
+    'link_error.bad_state': { link_error_code: 'auth_expired' },
+    'api_error.request.validation_failed': {
+      validation_errors: [{ location: ['body', 'customer_user'], message: 'field required', type: 'value_error.missing' }],
+    },
+  };
+  /** The call that receives a code from another endpoint than /links/{id}/reset. */
+  const CALLS: Record<string, { method: string; path: RegExp; call: (a: ReturnType<FakeMoneyKit['adapter']>) => Promise<unknown> }> = {
+    'link_session_error.forbidden_config': {
+      method: 'POST',
+      path: /^\/link-session$/,
+      call: (a) => a.createLinkToken(LINK_TOKEN_INPUT),
+    },
+    'link_session_error.invalid_token_exchange': {
+      method: 'POST',
+      path: /^\/link-session\/exchange-token$/,
+      call: (a) => a.exchangePublicToken({ publicToken: 'ex-tok', userId: 'user-1' }),
+    },
+  };
 
-  it.each(rows)('HTTP %i %s -> %s', async (status, code, kind, retryable) => {
-    mk.on('POST', /^\/links\/mk_link1\/reset$/, mkError(status, code, code === 'link_error.bad_state' ? { link_error_code: 'auth_expired' } : {}));
-    const e = await rejection(mk.adapter().resetLogin(ref));
+  it.each(rows)('HTTP %i %s -> %s', async (status, code, kind, retryable, offSpec) => {
+    const via = CALLS[code] ?? { method: 'POST', path: /^\/links\/mk_link1\/reset$/, call: (a: ReturnType<FakeMoneyKit['adapter']>) => a.resetLogin(ref) };
+    mk.on(via.method, via.path, mkError(status, code, EXTRA[code] ?? {}, undefined, offSpec));
+    const e = await rejection(via.call(mk.adapter()));
     expect(e).toBeInstanceOf(ProviderCallError);
     expect(e.provider).toBe('MONEYKIT');
     expect(e.kind).toBe(kind);
@@ -89,7 +113,7 @@ describe('MoneyKit error mapping', () => {
   });
 
   it('5xx on a GET is retried by the shared client, then surfaces as UNAVAILABLE', async () => {
-    mk.on('GET', /^\/links\/mk_link1$/, { status: 502, raw: '<html>Bad gateway</html>', headers: { 'content-type': 'text/html' } });
+    mk.on('GET', /^\/links\/mk_link1$/, { status: 502, raw: '<html>Bad gateway</html>', headers: { 'content-type': 'text/html' }, offSpec: 'a proxy in front of MoneyKit failing' });
     const e = await rejection(mk.adapter({ retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1 } }).getConnection(ref));
     expect(e.kind).toBe('UNAVAILABLE');
     expect(e.retryable).toBe(true);
@@ -98,12 +122,12 @@ describe('MoneyKit error mapping', () => {
   });
 
   const garbage: Array<[string, Reply]> = [
-    ['non-JSON 200', { status: 200, raw: '<html>maintenance</html>' }],
-    ['empty 200', { status: 200, raw: '' }],
-    ['JSON array', { status: 200, body: [link()] }],
-    ['link without state', { status: 200, body: { ...link(), state: undefined } }],
-    ['state of the wrong type', { status: 200, body: link({ state: 42 }) }],
-    ['link_id missing', { status: 200, body: { ...link(), link_id: undefined } }],
+    ['non-JSON 200', { status: 200, raw: '<html>maintenance</html>', offSpec: 'provider garbage' }],
+    ['empty 200', { status: 200, raw: '', offSpec: 'provider garbage' }],
+    ['JSON array', { status: 200, body: [link()], offSpec: 'provider garbage' }],
+    ['link without state', { status: 200, body: { ...link(), state: undefined }, offSpec: 'provider garbage' }],
+    ['state of the wrong type', { status: 200, body: link({ state: 42 }), offSpec: 'provider garbage' }],
+    ['link_id missing', { status: 200, body: { ...link(), link_id: undefined }, offSpec: 'provider garbage' }],
   ];
   it.each(garbage)('garbage body (%s) -> UNAVAILABLE', async (_name, reply) => {
     mk.on('GET', /^\/links\/mk_link1$/, reply);
@@ -114,7 +138,7 @@ describe('MoneyKit error mapping', () => {
   });
 
   it('garbage from the exchange (not idempotent) is UNAVAILABLE and not retryable', async () => {
-    mk.on('POST', /^\/link-session\/exchange-token$/, { status: 201, body: { link_id: 'mk_x' } });
+    mk.on('POST', /^\/link-session\/exchange-token$/, { status: 201, body: { link_id: 'mk_x' }, offSpec: 'provider garbage: no link' });
     const e = await rejection(mk.adapter().exchangePublicToken({ publicToken: 'ex-tok', userId: 'user-1' }));
     expect(e.kind).toBe('UNAVAILABLE');
     expect(e.retryable).toBe(false);
@@ -133,8 +157,8 @@ describe('MoneyKit error mapping', () => {
   });
 
   it('the request id header is kept', async () => {
-    mk.on('GET', /^\/links\/mk_link1$/, mkError(404, 'link_error.whatever', {}, { 'x-request-id': 'req-123' }));
-    const e = await rejection(mk.adapter().getConnection(ref));
+    mk.on('POST', /^\/links\/mk_link1\/reset$/, mkError(404, 'link_error.not_found', {}, { 'x-request-id': 'req-123' }));
+    const e = await rejection(mk.adapter().resetLogin(ref));
     expect(e.requestId).toBe('req-123');
     expect(e.kind).toBe('NOT_FOUND');
   });

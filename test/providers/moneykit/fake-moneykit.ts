@@ -1,10 +1,20 @@
 import { MockAgent } from 'undici';
+import { expect } from 'vitest';
+import { parseRecordedBody } from '../../../src/emulators/kit/index.js';
 import { createMoneyKitAdapter, type MoneyKitAdapter, type MoneyKitAdapterSettings } from '../../../src/providers/moneykit/index.js';
+import { loadMoneyKitSpec } from '../../emulators/moneykit/spec.js';
+import { offSpecViolation } from '../../helpers/specs.js';
 
 /**
  * A recording MoneyKit stand-in on undici's MockAgent (unit level). Every request is recorded
  * (method, path, headers, body) so tests assert what MoneyKit received. /auth/token issues
  * tok-1, tok-2, ...; a token can be made "expired" so the server answers the documented 401.
+ *
+ * Every request is checked against the rebuilt spec (specs/moneykit), and every reply against the
+ * response schema it gives for the operation and status, so a request the adapter gets wrong or a
+ * shape the fake invents fails the test at `close()`. A reply that is
+ * off the spec on purpose (provider garbage, a status MoneyKit does not document) says so with
+ * `offSpec: '<why>'`, and must then really be off the spec.
  */
 
 export const ORIGIN = 'https://api.moneykit.test';
@@ -25,6 +35,8 @@ export interface Reply {
   body?: unknown;
   raw?: string;
   headers?: Record<string, string>;
+  /** Why this reply deliberately breaks the spec; without it the reply must conform. */
+  offSpec?: string;
 }
 
 type Handler = (call: RecordedCall) => Reply;
@@ -37,18 +49,59 @@ export function link(overrides: Record<string, unknown> = {}): Record<string, un
     institution_avatar: 'https://cdn.moneykit.test/chase.png',
     state: 'connected',
     error_code: null,
-    last_synced_at: '2023-02-16T09:14:11',
+    last_synced_at: '2023-02-16T09:14:11Z',
     provider: 'mx',
     link_tags: ['team:blue', 'user_type:admin'],
     webhook: 'https://old.example/hook',
-    products: { accounts: { refreshed_at: '2023-02-16T09:14:11' }, transactions: { has_history: true }, identity: null },
+    products: { accounts: { refreshed_at: '2023-02-16T09:14:11Z' }, transactions: { has_history: true }, identity: null },
     available_products: ['investments'],
     ...overrides,
   };
 }
 
-export function mkError(status: number, code: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Reply {
-  return { status, body: { error_code: code, error_message: `message for ${code}`, documentation_url: null, ...extra }, ...(headers ? { headers } : {}) };
+export function mkError(status: number, code: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>, offSpec?: string): Reply {
+  return {
+    status,
+    body: { error_code: code, error_message: `message for ${code}`, documentation_url: null, ...extra },
+    ...(headers ? { headers } : {}),
+    ...(offSpec ? { offSpec } : {}),
+  };
+}
+
+/** A plain createLinkToken input (one product, one country). */
+export const LINK_TOKEN_INPUT = {
+  userId: 'user-1',
+  products: ['transactions'],
+  redirectUri: 'https://app.example/done',
+  androidPackageName: null,
+  language: 'en',
+  countryCodes: ['US'],
+  webhookUrl: 'https://gw.example/webhooks/moneykit',
+};
+
+/** An institution as GET /institutions/{institution_id} answers it (every required field). */
+export function institution(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { institution_id: 'chase', institution_id_aliases: [], name: 'Chase', country: 'US', color: '#117ACA', is_featured: true, ...overrides };
+}
+
+/**
+ * What is wrong with `reply` as MoneyKit's answer to `method path` (empty = conforms), judged by
+ * the spec's response schema for that operation and status. A raw body must be JSON to conform.
+ */
+function offSpecProblems(method: string, path: string, reply: Reply): string[] {
+  let body: unknown = reply.body ?? null;
+  if (reply.raw !== undefined) {
+    try {
+      body = reply.raw === '' ? null : JSON.parse(reply.raw);
+    } catch {
+      return ['the body is not JSON'];
+    }
+  }
+  try {
+    return loadMoneyKitSpec().validateResponse(method, path, reply.status, body);
+  } catch (e) {
+    return [(e as Error).message];
+  }
 }
 
 /** A JWT-shaped token with the given claims (unsigned: the adapter never verifies it). */
@@ -80,6 +133,8 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
   const expired = new Set<string>();
   let issued = 0;
   const state = { expiresIn: opts.expiresIn ?? 3600, tokenReply: null as Handler | null };
+  /** Requests off the spec; replies that broke it without saying so, or said so and did not. */
+  const violations: string[] = [];
 
   function authorized(call: RecordedCall): Reply | null {
     const auth = call.headers['authorization'] ?? '';
@@ -102,6 +157,10 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
       }
       const call: RecordedCall = { method: o.method, path: o.path, headers: normalizeHeaders(o.headers), body, json };
       calls.push(call);
+      const url = new URL(call.path, ORIGIN);
+      const request = { method: call.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: call.headers };
+      const sent = loadMoneyKitSpec().validateRequest({ ...request, body: parseRecordedBody(Buffer.from(body ?? ''), call.headers['content-type']) });
+      if (sent.length > 0) violations.push(`${call.method} ${call.path}: the request is off the spec: ${sent.join('; ')}`);
       let reply: Reply;
       if (call.path === '/auth/token') {
         reply = state.tokenReply
@@ -109,8 +168,13 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
           : { status: 201, body: { access_token: `tok-${++issued}`, token_type: 'bearer', expires_in: state.expiresIn } };
       } else {
         const route = routes.find((r) => r.method === call.method && r.path.test(call.path));
-        reply = authorized(call) ?? (route ? route.handler(call) : mkError(404, 'test.no_route'));
+        const denied = authorized(call);
+        // A call no test set up is a test bug, not a MoneyKit answer.
+        if (!denied && !route) violations.push(`${call.method} ${call.path}: no route set up`);
+        reply = denied ?? route?.handler(call) ?? mkError(404, 'test.no_route', {}, undefined, 'no route set up');
       }
+      const wrong = offSpecViolation(`${call.method} ${call.path} -> ${reply.status}`, offSpecProblems(call.method, call.path, reply), reply.offSpec);
+      if (wrong) violations.push(wrong);
       return {
         statusCode: reply.status,
         data: reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)),
@@ -143,7 +207,11 @@ export function createFakeMoneyKit(opts: { expiresIn?: number } = {}) {
         ...settings,
       });
     },
-    close: () => agent.close(),
+    /** Closes the agent, then fails the test if any reply broke the spec without saying so. */
+    async close() {
+      await agent.close();
+      expect(violations, 'requests and replies of the fake MoneyKit that break the rebuilt spec').toEqual([]);
+    },
   };
 }
 

@@ -1,11 +1,12 @@
-// The Plaid adapter's V2 calls (/accounts/get, /transactions/sync) against spec-shaped fixture
-// answers (the emulator gains these endpoints in another branch). Every request it sends is
-// validated against the requestBody schema of specs/plaid/2020-09-14.yml.
+// The Plaid adapter's V2 calls (/accounts/get, /transactions/sync) against fixture answers. Every
+// request it sends is validated against the requestBody schema of specs/plaid/2020-09-14.yml, and
+// every answer against the response schema for its status (garbage says why it is off the spec).
 import { MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderCallError, TransactionsSyncMutationError } from '../../../src/providers/errors.js';
 import { createPlaidAdapter, type PlaidAdapter } from '../../../src/providers/plaid/index.js';
 import type { UnknownCodeReporter } from '../../../src/providers/normalize.js';
+import { offSpecViolation } from '../../helpers/specs.js';
 import { loadPlaidSpec } from './openapi.js';
 
 const ORIGIN = 'https://plaid.fixture.test';
@@ -13,7 +14,8 @@ const SECRET = 'plaid-secret-f00d';
 const TOKEN = 'access-sandbox-6d1f0c4e-aaaa-bbbb-cccc-123456789abc';
 const REF = { providerConnectionId: 'item-1', credential: TOKEN };
 
-type Reply = { status: number; raw: string };
+/** `offSpec`: why this answer breaks the spec on purpose; without it, it must conform. */
+type Reply = { status: number; raw: string; offSpec?: string };
 const item = (error: unknown = null) => ({
   item_id: 'item-1', institution_id: 'ins_109508', institution_name: 'First Platypus Bank', webhook: null, error,
   available_products: [], billed_products: ['transactions'], products: ['transactions'], consent_expiration_time: null,
@@ -31,6 +33,18 @@ describe('Plaid adapter: accounts and transactions sync', () => {
   const reports: Parameters<UnknownCodeReporter>[0][] = [];
   let adapter: PlaidAdapter;
   const spec = loadPlaidSpec();
+  /** Answers that broke the spec without saying so, or said so and did not. */
+  const violations: string[] = [];
+  function checkAgainstSpec(path: string, r: Reply): void {
+    let problems: string[];
+    try {
+      problems = spec.validateResponse(path, r.status, JSON.parse(r.raw));
+    } catch {
+      problems = ['not JSON'];
+    }
+    const wrong = offSpecViolation(`${path} ${r.status}`, problems, r.offSpec);
+    if (wrong) violations.push(wrong);
+  }
 
   const answer = (path: string, ...r: Reply[]) => replies.set(path, r);
   const callsTo = (path: string) => sent.filter((s) => s.path === path);
@@ -45,6 +59,7 @@ describe('Plaid adapter: accounts and transactions sync', () => {
         sent.push({ path: o.path, body });
         const queue = replies.get(o.path) ?? [];
         const r = queue.length > 1 ? queue.shift()! : queue[0] ?? plaidError('INVALID_REQUEST', 'NO_FIXTURE');
+        checkAgainstSpec(o.path, r);
         return { statusCode: r.status, data: r.raw, responseOptions: { headers: { 'content-type': 'application/json' } } };
       })
       .persist();
@@ -62,6 +77,8 @@ describe('Plaid adapter: accounts and transactions sync', () => {
       expect(spec.validateRequest(s.path, s.body), `${s.path} ${JSON.stringify(s.body)}`).toEqual([]);
       expect(JSON.stringify(s.body)).not.toContain(SECRET);
     }
+    // ... and every answer it got was Plaid-shaped, unless a test said otherwise.
+    expect(violations).toEqual([]);
     await adapter.close();
     await agent.close();
   });
@@ -75,6 +92,7 @@ describe('Plaid adapter: accounts and transactions sync', () => {
         {"account_id":"acc-btc","balances":{"available":null,"current":0.12345678,"limit":null,"iso_currency_code":null,"unofficial_currency_code":"BTC"},"mask":null,"name":"Wallet","official_name":null,"type":"crypto","subtype":null},
         {"account_id":"acc-cc","balances":{"available":-0,"current":410.5,"limit":2000,"iso_currency_code":"USD","unofficial_currency_code":null},"mask":"3333","name":"Card","official_name":null,"type":"credit","subtype":"credit card"}
       ],"item":${JSON.stringify(item())},"request_id":"req-1"}`,
+      offSpec: 'an account type the spec does not list (crypto): the unknown-value report',
     });
     const before = Date.now();
     const r = await adapter.getAccounts(REF);
@@ -106,8 +124,12 @@ describe('Plaid adapter: accounts and transactions sync', () => {
   it('garbage in an accounts answer is UNAVAILABLE', async () => {
     // A float sent as a string, then text that is not JSON.
     answer('/accounts/get',
-      { status: 200, raw: `{"accounts":[{"account_id":"a","balances":{"available":null,"current":"12.34","limit":null,"iso_currency_code":"USD","unofficial_currency_code":null},"mask":null,"name":"n","official_name":null,"type":"depository","subtype":"checking"}],"item":${JSON.stringify(item())},"request_id":"r"}` },
-      { status: 200, raw: '{"accounts": [' },
+      {
+        status: 200,
+        raw: `{"accounts":[{"account_id":"a","balances":{"available":null,"current":"12.34","limit":null,"iso_currency_code":"USD","unofficial_currency_code":null},"mask":null,"name":"n","official_name":null,"type":"depository","subtype":"checking"}],"item":${JSON.stringify(item())},"request_id":"r"}`,
+        offSpec: 'provider garbage: a balance as a string',
+      },
+      { status: 200, raw: '{"accounts": [', offSpec: 'provider garbage: not JSON' },
     );
     for (let i = 0; i < 2; i++) {
       const e = await adapter.getAccounts(REF).catch((x: unknown) => x);
@@ -116,8 +138,13 @@ describe('Plaid adapter: accounts and transactions sync', () => {
     }
   });
 
+  // Every field the spec requires of a Transaction (most are nullable).
+  const nulls = (keys: string) => keys.split(' ').map((k) => `"${k}":null`).join(',');
   const txn = (id: string, amount: string, extra = '') =>
-    `{"transaction_id":"${id}","account_id":"acc-chk","amount":${amount},"iso_currency_code":"USD","unofficial_currency_code":null,"date":"2026-11-02","authorized_date":"2026-11-01","pending":false,"name":"Name ${id}","merchant_name":"Merchant","personal_finance_category":{"primary":"FOOD_AND_DRINK","detailed":"FOOD_AND_DRINK_COFFEE","confidence_level":"VERY_HIGH"},"payment_channel":"in store"${extra}}`;
+    `{"transaction_id":"${id}","account_id":"acc-chk","amount":${amount},"iso_currency_code":"USD","unofficial_currency_code":null,"date":"2026-11-02","authorized_date":"2026-11-01","pending":false,"name":"Name ${id}","merchant_name":"Merchant","personal_finance_category":{"primary":"FOOD_AND_DRINK","detailed":"FOOD_AND_DRINK_COFFEE","confidence_level":"VERY_HIGH"},"payment_channel":"in store",` +
+    `${nulls('account_owner pending_transaction_id authorized_datetime datetime transaction_code')},` +
+    `"payment_meta":{${nulls('reference_number ppd_id payee by_order_of payer payment_method payment_processor reason')}},` +
+    `"location":{${nulls('address city region postal_code country lat lon store_number')}}${extra}}`;
 
   it('syncs one page: Plaid amounts negated exactly, removed ids, the provider cursor', async () => {
     answer('/transactions/sync', {
@@ -149,9 +176,10 @@ describe('Plaid adapter: accounts and transactions sync', () => {
   });
 
   it('garbage in a sync page is UNAVAILABLE; a count out of range is refused before any call', async () => {
-    answer('/transactions/sync', { status: 200, raw: `{"added":[${txn('t', '"12.34"')}],"modified":[],"removed":[],"next_cursor":"c","has_more":false,"request_id":"r"}` });
+    const page = (t: string) => `{"added":[${t}],"modified":[],"removed":[],"next_cursor":"c","has_more":false,"accounts":[],"transactions_update_status":"NOT_READY","request_id":"r"}`;
+    answer('/transactions/sync', { status: 200, raw: page(txn('t', '"12.34"')), offSpec: 'provider garbage: an amount as a string' });
     await expect(adapter.syncTransactions(REF, { cursor: null, count: 10 })).rejects.toMatchObject({ kind: 'UNAVAILABLE' });
-    answer('/transactions/sync', { status: 200, raw: `{"added":[${txn('t', '1', ',"date":"2026-02-30"').replace('"date":"2026-11-02",', '')}],"modified":[],"removed":[],"next_cursor":"c","has_more":false,"request_id":"r"}` });
+    answer('/transactions/sync', { status: 200, raw: page(txn('t', '1', ',"date":"2026-02-30"').replace('"date":"2026-11-02",', '')), offSpec: 'provider garbage: February 30th' });
     await expect(adapter.syncTransactions(REF, { cursor: null, count: 10 })).rejects.toMatchObject({ kind: 'UNAVAILABLE' });
     const before = callsTo('/transactions/sync').length;
     for (const count of [0, 501, 1.5]) {

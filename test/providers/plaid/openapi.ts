@@ -70,6 +70,22 @@ export interface PlaidSpec {
   validateSchema(schemaName: string, value: unknown): string[];
 }
 
+/** webhook_type/webhook_code -> the spec's schema for that webhook body. */
+export const PLAID_WEBHOOK_SCHEMAS: Readonly<Record<string, string>> = {
+  'ITEM/ERROR': 'ItemErrorWebhook',
+  'ITEM/LOGIN_REPAIRED': 'ItemLoginRepairedWebhook',
+  'ITEM/WEBHOOK_UPDATE_ACKNOWLEDGED': 'WebhookUpdateAcknowledgedWebhook',
+  'ITEM/PENDING_DISCONNECT': 'PendingDisconnectWebhook',
+  'ITEM/PENDING_EXPIRATION': 'PendingExpirationWebhook',
+  'ITEM/NEW_ACCOUNTS_AVAILABLE': 'NewAccountsAvailableWebhook',
+  'ITEM/USER_PERMISSION_REVOKED': 'UserPermissionRevokedWebhook',
+  'ITEM/USER_ACCOUNT_REVOKED': 'UserAccountRevokedWebhook',
+  'AUTH/AUTOMATICALLY_VERIFIED': 'AutomaticallyVerifiedWebhook',
+  'TRANSACTIONS/SYNC_UPDATES_AVAILABLE': 'SyncUpdatesAvailableWebhook',
+  'TRANSACTIONS/DEFAULT_UPDATE': 'DefaultUpdateWebhook',
+  'TRANSACTIONS/TRANSACTIONS_REMOVED': 'TransactionsRemovedWebhook',
+};
+
 let cached: PlaidSpec | null = null;
 
 /** Parses the 3 MB file once per test file (module state) and compiles schemas lazily. */

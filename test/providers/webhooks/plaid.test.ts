@@ -18,6 +18,8 @@ import {
   unsignedToken,
   type SigningKey,
 } from './fixtures.js';
+import { PLAID_WEBHOOK_SCHEMAS, loadPlaidSpec } from '../plaid/openapi.js';
+import { offSpecViolation } from '../../helpers/specs.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const server = new KeyServer();
@@ -26,8 +28,19 @@ let nowMs: number;
 let verifier: ClosableWebhookVerifier;
 
 const iat = () => Math.floor(nowMs / 1000);
-// Plaid's bodies are indented with 2 spaces; the hash is over exactly these bytes.
-const plaidBody = (o: Record<string, unknown>) => JSON.stringify({ environment: 'sandbox', ...o }, null, 2);
+/**
+ * A webhook body as Plaid sends it (indented with 2 spaces; the hash is over exactly these bytes),
+ * checked against its *Webhook schema in the spec: a body that breaks the spec on purpose says why
+ * (`offSpec`), and must then really break it.
+ */
+function plaidBody(o: Record<string, unknown>, offSpec?: string): string {
+  const body: Record<string, unknown> = { environment: 'sandbox', ...o };
+  const schema = PLAID_WEBHOOK_SCHEMAS[`${String(body['webhook_type'])}/${String(body['webhook_code'])}`];
+  const problems = schema ? loadPlaidSpec().validateSchema(schema, JSON.parse(JSON.stringify(body))) : ['no webhook schema in the spec'];
+  const wrong = offSpecViolation('the webhook body', problems, offSpec);
+  if (wrong) throw new Error(wrong);
+  return JSON.stringify(body, null, 2);
+}
 
 async function deliver(body: string, key = live, extra: Parameters<typeof sign>[2] extends infer O ? Partial<O> : never = {}) {
   const jwt = await sign(body, key, { iat: iat(), ...extra });
@@ -81,7 +94,14 @@ const revoked = {
 };
 
 /** Every ITEM webhook code (spec examples), with the effect the contract gives it. */
-const itemCases: { name: string; code: keyof typeof PLAID_ITEM_WEBHOOK_EFFECT; body: Record<string, unknown>; effect: (occurredAt: Date) => WebhookEffect }[] = [
+const itemCases: {
+  name: string;
+  code: keyof typeof PLAID_ITEM_WEBHOOK_EFFECT;
+  body: Record<string, unknown>;
+  effect: (occurredAt: Date) => WebhookEffect;
+  /** Why the body breaks the spec on purpose. */
+  offSpec?: string;
+}[] = [
   {
     name: 'ERROR ITEM_LOGIN_REQUIRED',
     code: 'ERROR',
@@ -111,6 +131,7 @@ const itemCases: { name: string; code: keyof typeof PLAID_ITEM_WEBHOOK_EFFECT; b
     name: 'ERROR with an unknown code and type is UNKNOWN, raw code kept',
     code: 'ERROR',
     body: { error: { error_type: 'NEW_TYPE', error_code: 'NEW_CODE', error_message: 'y', display_message: null } },
+    offSpec: 'an error type the spec does not list yet',
     effect: () => ({
       kind: 'state',
       status: 'UNKNOWN',
@@ -143,6 +164,7 @@ const itemCases: { name: string; code: keyof typeof PLAID_ITEM_WEBHOOK_EFFECT; b
     name: 'PENDING_DISCONNECT without disconnect_time: 7 days after the event',
     code: 'PENDING_DISCONNECT',
     body: { reason: 'INSTITUTION_TOKEN_EXPIRATION' },
+    offSpec: 'disconnect_time missing: the fallback for a sloppy body',
     effect: (at) => ({ kind: 'expiring', until: new Date(at.getTime() + 7 * DAY) }),
   },
   {
@@ -191,8 +213,8 @@ describe('Plaid webhook verifier: genuine deliveries', () => {
     expect(new Set(itemCases.map((c) => c.code))).toEqual(new Set(Object.keys(PLAID_ITEM_WEBHOOK_EFFECT)));
   });
 
-  it.each(itemCases)('$name', async ({ code, body, effect }) => {
-    const raw = plaidBody({ webhook_type: 'ITEM', webhook_code: code, item_id: ITEM, ...body });
+  it.each(itemCases)('$name', async ({ code, body, effect, offSpec }) => {
+    const raw = plaidBody({ webhook_type: 'ITEM', webhook_code: code, item_id: ITEM, ...body }, offSpec);
     const v = await deliver(raw);
     const occurredAt = new Date(iat() * 1000);
     expect(v).toEqual({
@@ -218,7 +240,7 @@ describe('Plaid webhook verifier: genuine deliveries', () => {
   });
 
   it('TRANSACTIONS announcements mark transactions (DEFAULT_UPDATE also re-reads accounts: Plaid has no balance webhook)', async () => {
-    const tx = await deliver(plaidBody({ webhook_type: 'TRANSACTIONS', webhook_code: 'SYNC_UPDATES_AVAILABLE', item_id: ITEM }));
+    const tx = await deliver(plaidBody({ webhook_type: 'TRANSACTIONS', webhook_code: 'SYNC_UPDATES_AVAILABLE', item_id: ITEM, initial_update_complete: true, historical_update_complete: false }));
     expect(tx.eventType).toBe('TRANSACTIONS.SYNC_UPDATES_AVAILABLE');
     expect(tx.effect).toEqual({ kind: 'updates', transactions: true, accounts: false });
     const def = await deliver(plaidBody({ webhook_type: 'TRANSACTIONS', webhook_code: 'DEFAULT_UPDATE', item_id: ITEM, new_transactions: 0 }));
@@ -226,9 +248,9 @@ describe('Plaid webhook verifier: genuine deliveries', () => {
   });
 
   it('other non-ITEM webhooks and unknown ITEM codes are recorded only', async () => {
-    const auth = await deliver(plaidBody({ webhook_type: 'AUTH', webhook_code: 'AUTOMATICALLY_VERIFIED', item_id: ITEM }));
+    const auth = await deliver(plaidBody({ webhook_type: 'AUTH', webhook_code: 'AUTOMATICALLY_VERIFIED', item_id: ITEM, account_id: 'acc_1' }));
     expect(auth.effect).toEqual({ kind: 'none' });
-    const other = await deliver(plaidBody({ webhook_type: 'ITEM', webhook_code: 'SOMETHING_NEW', item_id: ITEM, error: loginRequired }));
+    const other = await deliver(plaidBody({ webhook_type: 'ITEM', webhook_code: 'SOMETHING_NEW', item_id: ITEM, error: loginRequired }, 'a code the spec does not list yet'));
     expect(other.effect).toEqual({ kind: 'none' });
   });
 
@@ -334,7 +356,7 @@ describe('Plaid webhook verifier: forgeries', () => {
 
   it('malformed body after a valid signature: malformed_body', async () => {
     expect(await reason(deliver('not json at all'))).toBe('malformed_body');
-    expect(await reason(deliver(plaidBody({ webhook_type: 'ITEM', item_id: ITEM })))).toBe('malformed_body');
+    expect(await reason(deliver(plaidBody({ webhook_type: 'ITEM', item_id: ITEM }, 'no webhook_code')))).toBe('malformed_body');
     expect(await reason(deliver('[1,2]'))).toBe('malformed_body');
   });
 
