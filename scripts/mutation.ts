@@ -139,6 +139,28 @@ const MUTANTS: Mutant[] = [
     to: 'if (node.alias && ++count > maxAliases + 1 && !reported) {',
     tests: ['test/e2e/hardening.test.ts'],
   },
+  // Remembered tokens and webhook outcomes (round 2, performance).
+  {
+    what: 'a remembered bearer token outlives its exp',
+    file: 'src/auth/auth.ts',
+    from: 'untilMs: Math.min(now + VERIFIED_TOKEN_TTL_MS, (payload.exp as number) * 1000)',
+    to: 'untilMs: now + VERIFIED_TOKEN_TTL_MS',
+    tests: ['test/auth/auth.test.ts'],
+  },
+  {
+    what: 'tokens remembered by their claims, so a forged signature rides on a verified one',
+    file: 'src/auth/auth.ts',
+    from: "const key = createHash('sha256').update(token).digest('base64');",
+    to: "const key = token.split('.')[1] ?? '';",
+    tests: ['test/auth/auth.test.ts'],
+  },
+  {
+    what: "a webhook's outcome written even when its state write lost the race",
+    file: 'src/store/sql/connections.ts',
+    from: '.where(sql<boolean>`exists (select 1 from written)`)',
+    to: ".where(sql<boolean>`true`)",
+    tests: ['test/store/pglite.test.ts'],
+  },
 ];
 
 const ROOT = resolve(import.meta.dirname, '..');
