@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { buildApp } from './app.js';
 import { signDemoToken } from './auth/auth.js';
 import { ConfigError, loadConfig, withBoundPort, type Config } from './config.js';
-import { startDemoEmulators } from './emulators/main.js';
+import type { startDemoEmulators } from './emulators/main.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   let demo: Awaited<ReturnType<typeof startDemoEmulators>> | null = null;
   let demoSecret: string | null = null;
   if (config.demoMode) {
-    // No provider credentials at all: run against the built-in emulators on loopback.
+    // No provider credentials at all: run against the built-in emulators on loopback (loaded only here).
+    const { startDemoEmulators } = await import('./emulators/main.js');
     demo = await startDemoEmulators();
     demoSecret = config.auth.jwtSecret ?? randomBytes(32).toString('base64url');
     config = Object.freeze({
