@@ -1,10 +1,13 @@
 // Embedded PostgreSQL (PGlite, WASM) for single-instance and demo use.
 import { execFile } from 'node:child_process';
-import { access, mkdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { access, copyFile, cp, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
+import { packageRoot } from '../package-root.js';
 import type { TokenCipher } from './crypto.js';
 import { PgliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
@@ -34,13 +37,53 @@ async function initInChild(dataDir: string): Promise<void> {
 const exists = (path: string) => access(path).then(() => true, () => false);
 
 /**
+ * initdb takes seconds of WebAssembly work, and its result is the same for every new database of
+ * one PGlite version. So it runs once per install, into a template directory under the package
+ * root (`npm run build` and `npm start` prepare it; the container image ships it); a fresh data
+ * directory is a file copy of it. Keyed by PGlite's version: an upgrade makes a new template.
+ */
+const PGLITE_VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@electric-sql/pglite')), 'utf8')).version;
+export const PGLITE_TEMPLATE_DIR = join(packageRoot(import.meta.url), '.cache', 'pglite-template', PGLITE_VERSION);
+
+/** The template directory, created when missing; null when it cannot be written (read-only install). */
+export async function preparePgliteTemplate(): Promise<string | null> {
+  const dir = PGLITE_TEMPLATE_DIR;
+  if (await exists(join(dir, 'PG_VERSION'))) return dir;
+  // Built aside and renamed into place: a concurrent start never sees half a template.
+  const building = `${dir}.${randomUUID()}`;
+  try {
+    await mkdir(building, { recursive: true });
+  } catch {
+    return null;
+  }
+  try {
+    await initInChild(building);
+    await rename(building, dir).catch(async (e: unknown) => {
+      if (!(await exists(join(dir, 'PG_VERSION')))) throw e; // else another process put one in place first
+    });
+    return dir;
+  } finally {
+    await rm(building, { recursive: true, force: true });
+  }
+}
+
+/** PG_VERSION last: it marks a data directory as created, so a copy cut short is redone on the next start. */
+async function copyTemplate(template: string, dataDir: string): Promise<void> {
+  await cp(template, dataDir, { recursive: true, filter: (src) => src !== join(template, 'PG_VERSION') });
+  await copyFile(join(template, 'PG_VERSION'), join(dataDir, 'PG_VERSION'));
+}
+
+/**
  * Opens (creating when needed) a PGlite database. `dataDir: null` keeps it in memory.
- * The caller runs `store.migrate()`. Creating a fresh database takes a few seconds; reopening is fast.
+ * The caller runs `store.migrate()`. A fresh directory is a copy of the template (initdb the first time).
  */
 export async function openPgliteStore(opts: { dataDir: string | null; cipher: TokenCipher }): Promise<SqlConnectionStore> {
   if (opts.dataDir !== null) {
     await mkdir(opts.dataDir, { recursive: true });
-    if (!(await exists(join(opts.dataDir, 'PG_VERSION')))) await initInChild(opts.dataDir);
+    if (!(await exists(join(opts.dataDir, 'PG_VERSION')))) {
+      const template = await preparePgliteTemplate();
+      await (template ? copyTemplate(template, opts.dataDir) : initInChild(opts.dataDir));
+    }
   }
   const pg = opts.dataDir === null ? await PGlite.create(OPTIONS) : await PGlite.create(opts.dataDir, OPTIONS);
   const db = new Kysely<Database>({ dialect: new PgliteDialect(pg) });
