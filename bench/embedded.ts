@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * `npx tsx bench/embedded.ts`: the embedded default's weight. (1) The demo as a user starts it
- * (`node dist/src/main.js`, no provider credentials, a fresh data directory): time to the
- * `Demo token:` line and RSS once idle, fresh and on a second start over the same directory.
+ * (`node dist/src/main.js`, no provider credentials, a fresh data directory, which is a copy of
+ * the template `npm run build` prepared): time to the `Demo token:` line and RSS once idle, fresh
+ * and on a second start over the same directory.
  * (2) PGlite alone in a bare process with candidate settings: open time and RSS idle, fresh and
  * reopened, so what PGlite itself costs is seen apart from the gateway. Needs `npm run build`.
  */
@@ -64,10 +65,13 @@ async function repeated<T extends Record<string, Run>>(measure: () => Promise<T>
 
 const demoEnv = (dataDir: string) => ({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'development' });
 
-const PGLITE_VARIANTS: Record<string, Record<string, unknown>> = {
-  default: {},
-  'shared_buffers=16MB': { postgresqlconf: ['shared_buffers=16MB'] },
-  'shared_buffers=8MB': { postgresqlconf: ['shared_buffers=8MB'] },
+/** PGlite options, and node flags for the bare process. */
+const PGLITE_VARIANTS: Record<string, { options: Record<string, unknown>; nodeArgs?: string[] }> = {
+  default: { options: {} },
+  'shared_buffers=16MB': { options: { postgresqlconf: ['shared_buffers=16MB'] } },
+  'shared_buffers=8MB': { options: { postgresqlconf: ['shared_buffers=8MB'] } },
+  // What the store uses (src/store/pglite.ts): 16 MB and WebAssembly without tier-up.
+  'shared_buffers=16MB, --liftoff-only': { options: { postgresqlconf: ['shared_buffers=16MB'] }, nodeArgs: ['--liftoff-only'] },
 };
 const pgliteScript = (opts: Record<string, unknown>) => `
   import { PGlite } from '@electric-sql/pglite';
@@ -93,8 +97,8 @@ results.demo = await repeated(() => freshAndSecond(['dist/src/main.js'], demoEnv
 console.error(`demo: ${JSON.stringify(results.demo)}`);
 if (WITH_PGLITE_ALONE) {
   results.pglite = {};
-  for (const [name, opts] of Object.entries(PGLITE_VARIANTS)) {
-    const r = await repeated(() => freshAndSecond(['--input-type=module', '-e', pgliteScript(opts)], (dir) => ({ DIR: dir }), 'ready'));
+  for (const [name, { options, nodeArgs = [] }] of Object.entries(PGLITE_VARIANTS)) {
+    const r = await repeated(() => freshAndSecond([...nodeArgs, '--input-type=module', '-e', pgliteScript(options)], (dir) => ({ DIR: dir }), 'ready'));
     (results.pglite as Record<string, unknown>)[name] = r;
     console.error(`pglite ${name}: ${JSON.stringify(r)}`);
   }

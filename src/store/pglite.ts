@@ -88,18 +88,33 @@ async function copyTemplate(template: string, dataDir: string): Promise<void> {
   await copyFile(join(template, 'PG_VERSION'), join(dataDir, 'PG_VERSION'));
 }
 
+const preparing = new Map<string, Promise<void>>();
+
+/**
+ * Makes `dataDir` hold a database: a copy of the template (initdb the first time) when it has none.
+ * Concurrent calls for one directory share the work, so a process can start it early (main.ts
+ * copies while the rest of its modules load) and `openPgliteStore` waits for the same copy.
+ */
+export function preparePgliteDataDir(dataDir: string): Promise<void> {
+  let done = preparing.get(dataDir);
+  if (!done) {
+    done = (async () => {
+      await mkdir(dataDir, { recursive: true });
+      if (await exists(join(dataDir, 'PG_VERSION'))) return;
+      const template = await preparePgliteTemplate();
+      await (template ? copyTemplate(template, dataDir) : initInChild(dataDir));
+    })().finally(() => preparing.delete(dataDir));
+    preparing.set(dataDir, done);
+  }
+  return done;
+}
+
 /**
  * Opens (creating when needed) a PGlite database. `dataDir: null` keeps it in memory.
  * The caller runs `store.migrate()`. A fresh directory is a copy of the template (initdb the first time).
  */
 export async function openPgliteStore(opts: { dataDir: string | null; cipher: TokenCipher }): Promise<SqlConnectionStore> {
-  if (opts.dataDir !== null) {
-    await mkdir(opts.dataDir, { recursive: true });
-    if (!(await exists(join(opts.dataDir, 'PG_VERSION')))) {
-      const template = await preparePgliteTemplate();
-      await (template ? copyTemplate(template, opts.dataDir) : initInChild(opts.dataDir));
-    }
-  }
+  if (opts.dataDir !== null) await preparePgliteDataDir(opts.dataDir);
   useBaselineWasmOnly();
   const pg = opts.dataDir === null ? await PGlite.create(OPTIONS) : await PGlite.create(opts.dataDir, OPTIONS);
   const db = new Kysely<Database>({ dialect: new PgliteDialect(pg) });
