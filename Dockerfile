@@ -10,6 +10,7 @@ COPY packages/react/package.json ./packages/react/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts ./scripts
 COPY packages ./packages
 COPY console ./console
 RUN npm run build
@@ -25,6 +26,8 @@ COPY package.json package-lock.json ./
 COPY packages/react/package.json ./packages/react/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The embedded store's data directory template (made by `npm run build`): a fresh /data is a copy, not an initdb.
+COPY --from=build /app/.cache ./.cache
 # The operator console's static assets (served only with CONSOLE_ENABLED=true in production).
 COPY --from=build /app/console/dist ./console/dist
 # The embedded database (used only without DATABASE_URL) lives in a volume owned by the runtime user.

@@ -20,7 +20,7 @@ import { wrapOperations, type ProviderAdapterV2 } from './providers/provider.js'
 import { createTokenCipher, loadOrCreateKeyFile, openStore } from './store/index.js';
 import type { ConnectionStore } from './store/store.js';
 import type { WebhookVerifier } from './providers/webhook.js';
-import { createRedisEvents, redactRedisUrl, type RedisEvents } from './redis.js';
+import type { RedisEvents } from './redis.js';
 
 export interface AppOverrides {
   /** Use this store instead of opening one from config (tests share one PGlite per file). */
@@ -91,9 +91,10 @@ export async function buildApp(config: Readonly<Config>, logger: Logger, overrid
   }
 
   // With REDIS_URL (and no explicit target) changes travel through Redis so every instance's
-  // subscribers see them; otherwise in-process.
+  // subscribers see them; otherwise in-process (ioredis is then never loaded).
   let redis: RedisEvents | null = null;
   if (!overrides.eventTarget && config.redisUrl) {
+    const { createRedisEvents, redactRedisUrl } = await import('./redis.js');
     redis = createRedisEvents({
       url: config.redisUrl,
       logger,

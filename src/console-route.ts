@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { AuthError, type Authenticator } from './auth/auth.js';
 import { PROVIDERS, type ProviderName } from './domain/connection.js';
+import { packageRoot } from './package-root.js';
 
 /**
  * Browser-facing routes besides /graphql: the operator console's static assets at /console, and
@@ -15,18 +14,8 @@ export const CONSOLE_PATH = '/console';
 /** Demo mode only: finishes a link or update-mode session in the emulator, as the real widget would. */
 export const DEMO_COMPLETE_PATH = '/demo/link/complete';
 
-/**
- * `npm run build:console` writes console/dist at the package root: the nearest folder above this
- * module with a package.json (this file runs from src/ under tsx and from dist/src/ when compiled).
- */
-export const DEFAULT_CONSOLE_DIR = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'console', 'dist');
-
-function packageRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return dirname(from);
-  }
-}
+/** `npm run build:console` writes console/dist at the package root. */
+export const DEFAULT_CONSOLE_DIR = join(packageRoot(import.meta.url), 'console', 'dist');
 
 // No inline script or style, nothing from another origin: the console talks to this gateway only.
 const CONSOLE_CSP = [

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { buildApp } from './app.js';
 import { signDemoToken } from './auth/auth.js';
 import { ConfigError, loadConfig, withBoundPort, type Config } from './config.js';
-import { startDemoEmulators } from './emulators/main.js';
+import type { startDemoEmulators } from './emulators/main.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -18,11 +17,16 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
+  // A fresh embedded data directory is copied from its template (disk work) while the gateway's
+  // modules load (CPU work); opening the store waits for that same copy and reports its errors.
+  if (!config.databaseUrl) void import('./store/pglite.js').then((m) => m.preparePgliteDataDir(config.dataDir)).catch(() => {});
+  const { buildApp } = await import('./app.js');
 
   let demo: Awaited<ReturnType<typeof startDemoEmulators>> | null = null;
   let demoSecret: string | null = null;
   if (config.demoMode) {
-    // No provider credentials at all: run against the built-in emulators on loopback.
+    // No provider credentials at all: run against the built-in emulators on loopback (loaded only here).
+    const { startDemoEmulators } = await import('./emulators/main.js');
     demo = await startDemoEmulators();
     demoSecret = config.auth.jwtSecret ?? randomBytes(32).toString('base64url');
     config = Object.freeze({

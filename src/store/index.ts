@@ -1,7 +1,6 @@
 // Picks the store driver from configuration: PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR.
+// Each driver is loaded only when chosen (the embedded default never loads `pg`; with PostgreSQL, PGlite is never loaded).
 import type { TokenCipher } from './crypto.js';
-import { openPgliteStore } from './pglite.js';
-import { openPostgresStore } from './postgres.js';
 import type { SqlConnectionStore } from './sql-store.js';
 
 export async function openStore(config: {
@@ -12,6 +11,7 @@ export async function openStore(config: {
   onPoolError?: (err: Error) => void;
 }): Promise<SqlConnectionStore> {
   if (config.databaseUrl) {
+    const { openPostgresStore } = await import('./postgres.js');
     return openPostgresStore({
       connectionString: config.databaseUrl,
       cipher: config.cipher,
@@ -19,6 +19,7 @@ export async function openStore(config: {
       ...(config.onPoolError ? { onPoolError: config.onPoolError } : {}),
     });
   }
+  const { openPgliteStore } = await import('./pglite.js');
   return openPgliteStore({ dataDir: config.dataDir, cipher: config.cipher });
 }
 
@@ -28,5 +29,3 @@ export { createSqlStore, InvalidCursorError, isUuid } from './sql-store.js';
 export type { SqlConnectionStore } from './sql-store.js';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations.js';
 export type { Database } from './schema.js';
-export { openPgliteStore } from './pglite.js';
-export { openPostgresStore } from './postgres.js';

@@ -7,7 +7,8 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { checkRedirectUri } from '../../src/connections/validate.js';
 import { InvalidInputError } from '../../src/connections/errors.js';
 import { createRateLimiter, RateLimitedError } from '../../src/graphql/rate-limit.js';
-import { createTokenCipher, openPgliteStore, type SqlConnectionStore } from '../../src/store/index.js';
+import { createTokenCipher, type SqlConnectionStore } from '../../src/store/index.js';
+import { openPgliteStore } from '../../src/store/pglite.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { CREATE_LINK_TOKEN } from './operations.js';
 

@@ -2,7 +2,8 @@
 // stored (the gateway holds a fresh access token and must remove the item), and the sweep itself.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenCipher, openPgliteStore, type SqlConnectionStore } from '../../src/store/index.js';
+import { createTokenCipher, type SqlConnectionStore } from '../../src/store/index.js';
+import { openPgliteStore } from '../../src/store/pglite.js';
 import { eventually, expectNoSecrets, startHarness, type Harness } from '../helpers/harness.js';
 import { CREATE_LINK_TOKEN, EXCHANGE } from './operations.js';
 

@@ -10,7 +10,8 @@ import { startMoneyKitEmulator, type MoneyKitEmulator } from '../../src/emulator
 import { startPlaidEmulator, type PlaidEmulator } from '../../src/emulators/plaid/index.js';
 import { createLogger } from '../../src/logger.js';
 import { CONNECTION_FIELDS } from '../e2e/operations.js';
-import { createTokenCipher, openPgliteStore, type SqlConnectionStore } from '../../src/store/index.js';
+import { createTokenCipher, type SqlConnectionStore } from '../../src/store/index.js';
+import { openPgliteStore } from '../../src/store/pglite.js';
 
 /**
  * The whole gateway over real loopback HTTP: both sandbox emulators, an in-memory PGlite, and the

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoneyKitEmulator, type MoneyKitEmulator } from '../../src/emulators/moneykit/index.js';
 import { startPlaidEmulator, type PlaidEmulator } from '../../src/emulators/plaid/index.js';
-import { createTokenCipher, openPgliteStore } from '../../src/store/index.js';
+import { createTokenCipher } from '../../src/store/index.js';
+import { openPgliteStore } from '../../src/store/pglite.js';
 import { eventually, expectNoSecrets, gatewayTestEnv } from '../helpers/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

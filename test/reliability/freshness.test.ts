@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenCipher, openPgliteStore, type SqlConnectionStore } from '../../src/store/index.js';
+import { createTokenCipher, type SqlConnectionStore } from '../../src/store/index.js';
+import { openPgliteStore } from '../../src/store/pglite.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { clearFaults, connect, CREATE_LINK_TOKEN, DRIVERS, EXCHANGE } from './drivers.js';
 

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenCipher } from '../../src/store/crypto.js';
-import { openPgliteStore } from '../../src/store/pglite.js';
+import { openPgliteStore, PGLITE_TEMPLATE_DIR } from '../../src/store/pglite.js';
 import { newConnection } from './store-suite.js';
 
-// A fresh on-disk directory is created by a child process (initdb), then opened by this one.
+// A fresh on-disk directory is a copy of the install's template (made once by initdb in a child process).
 describe('PGlite on disk', () => {
   const dirs: string[] = [];
   afterAll(async () => {
@@ -32,5 +32,24 @@ describe('PGlite on disk', () => {
     expect(read?.record.providerConnectionId).toBe(written.providerConnectionId);
     expect(read?.credential).toBe('access-sandbox-kept');
     await again.close();
+  }, 180_000);
+
+  it('a fresh directory is a copy of the template, not a new initdb: every copy has the template\'s system identifier', async () => {
+    const cipher = createTokenCipher(randomBytes(32));
+    const systemIdentifier = async (dataDir: string | null) => {
+      const store = await openPgliteStore({ dataDir, cipher });
+      try {
+        return (await sql<{ id: string }>`select system_identifier::text as id from pg_control_system()`.execute(store.db)).rows[0]!.id;
+      } finally {
+        await store.close();
+      }
+    };
+    const [a, b] = [await mkdtemp(join(tmpdir(), 'pglite-disk-')), await mkdtemp(join(tmpdir(), 'pglite-disk-'))];
+    dirs.push(a, b);
+    const fromA = await systemIdentifier(a);
+    expect(await systemIdentifier(b)).toBe(fromA);
+    // initdb gives every new cluster its own identifier (an in-memory database runs initdb).
+    expect(await systemIdentifier(null)).not.toBe(fromA);
+    expect((await readdir(PGLITE_TEMPLATE_DIR)).sort()).toEqual((await readdir(a)).sort());
   }, 180_000);
 });
