@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { access, copyFile, cp, mkdir, rename, rm } from 'node:fs/promises';
+import { access, chmod, copyFile, cp, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -98,6 +98,10 @@ export function preparePgliteDataDir(dataDir: string): Promise<void> {
     done = (async () => {
       await mkdir(dataDir, { recursive: true });
       if (await exists(join(dataDir, 'PG_VERSION'))) return;
+      // PGlite writes its files readable and writable by everyone (its own modes, whatever the
+      // umask): a database the gateway creates is private to its user, as PostgreSQL requires of
+      // its own data directories (the encryption key file beside it is 0600 already).
+      await chmod(dataDir, 0o700);
       const template = await preparePgliteTemplate();
       await (template ? copyTemplate(template, dataDir) : initInChild(dataDir));
     })().finally(() => preparing.delete(dataDir));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -16,11 +16,14 @@ describe('PGlite on disk', () => {
   });
 
   it('creates a fresh directory, keeps what was written across a reopen, with 16 MB shared_buffers', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pglite-disk-'));
-    dirs.push(dir);
+    const parent = await mkdtemp(join(tmpdir(), 'pglite-disk-'));
+    dirs.push(parent);
+    const dir = join(parent, 'data'); // made by the store, with the process's umask (mkdtemp's would already be 0700)
     const cipher = createTokenCipher(randomBytes(32));
     const first = await openPgliteStore({ dataDir: dir, cipher });
     await first.migrate();
+    // Private to the gateway's user: PGlite's own files are world-writable, the directory is not.
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
     const written = await first.insertConnection(newConnection({ credential: 'access-sandbox-kept' }));
     const buffers = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(first.db);
     expect(buffers.rows[0]!.shared_buffers).toBe('16MB');
