@@ -35,8 +35,8 @@ export const IAT_CLOCK_SKEW_SECONDS = 60;
 /**
  * Verified tokens are remembered this long (never past their own `exp`): an app sends the same
  * bearer token on every request, and verifying it again each time was a measured share of the
- * gateway's CPU (WebCrypto through the thread pool). A JWKS key rotated out stops being accepted
- * within this window.
+ * gateway's CPU (WebCrypto through the thread pool). A token already verified is not checked
+ * against the JWKS again within this window.
  */
 export const VERIFIED_TOKEN_TTL_MS = 60_000;
 /** Bound on remembered tokens (least recently used dropped first): memory stays flat whatever callers send. */
