@@ -1,12 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
+import { Pool } from 'undici';
+import { z } from 'zod';
 import { serveParent } from './ipc.js';
 
 /**
  * The baseline for the store-read scenarios: a bare graphql-yoga server answering the same
  * connections page (the 50 objects the gateway returned, with their accounts when the page has
  * them, handed over by the orchestrator) from memory, with no authentication, store or loader.
+ * For the mutation scenario's bound, the same server also answers `createUpdateLinkToken` with one
+ * provider call (undici, as the floor process makes it) and nothing else: the GraphQL framework's
+ * own share, without the gateway's authentication, store, decryption, breaker or metrics.
  */
 const schema = createSchema<Record<string, never>>({
   typeDefs: /* GraphQL */ `
@@ -27,6 +32,13 @@ const schema = createSchema<Record<string, never>>({
     type PageInfo { hasNextPage: Boolean! endCursor: String }
     type ConnectionConnection { totalCount: Int! pageInfo: PageInfo! edges: [Edge!]! }
     type Query { connections(first: Int): ConnectionConnection! }
+    interface Error { code: String! message: String! }
+    type ProviderError implements Error { code: String! message: String! }
+    type LinkToken { provider: String! mode: String! token: String! expiresAt: String! }
+    type CreateUpdateLinkTokenPayload { linkToken: LinkToken! connection: Connection! }
+    union CreateUpdateLinkTokenResult = CreateUpdateLinkTokenPayload | ProviderError
+    input CreateUpdateLinkTokenInput { connectionId: ID! }
+    type Mutation { createUpdateLinkToken(input: CreateUpdateLinkTokenInput!): CreateUpdateLinkTokenResult! }
   `,
   resolvers: {
     Query: {
@@ -35,8 +47,24 @@ const schema = createSchema<Record<string, never>>({
         return { totalCount: page.totalCount, pageInfo: page.pageInfo, edges };
       },
     },
+    Mutation: {
+      createUpdateLinkToken: async (_: unknown, { input }: { input: { connectionId: string } }) => {
+        if (!provider) throw new Error('no provider set');
+        const r = await provider.pool.request({
+          method: 'POST',
+          path: '/link/token/create',
+          headers: provider.headers,
+          body: JSON.stringify({ client_name: 'aggregator-gateway', language: 'en', country_codes: ['US'], user: { client_user_id: 'bare' }, access_token: provider.accessToken }),
+        });
+        const t = linkTokenOf.parse(await r.body.json());
+        return { linkToken: { provider: 'PLAID', mode: 'UPDATE', token: t.link_token, expiresAt: t.expiration }, connection: { id: input.connectionId, status: 'CONNECTED' } };
+      },
+    },
+    CreateUpdateLinkTokenResult: { __resolveType: (v: { code?: string }) => (v.code ? 'ProviderError' : 'CreateUpdateLinkTokenPayload') },
   },
 });
+const linkTokenOf = z.object({ link_token: z.string(), expiration: z.string() });
+let provider: { pool: Pool; headers: Record<string, string>; accessToken: string } | null = null;
 
 let page: { totalCount: number; pageInfo: unknown; edges: unknown[] } = { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] };
 const yoga = createYoga({ schema, logging: false, landingPage: false, graphiql: false });
@@ -44,6 +72,11 @@ const server = createServer(yoga);
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 
 serveParent({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }, {
+  setProvider: (a: unknown) => {
+    const p = z.object({ url: z.string().url(), clientId: z.string(), secret: z.string(), accessToken: z.string(), connections: z.number().int().positive() }).parse(a);
+    provider = { pool: new Pool(p.url, { connections: p.connections, pipelining: 1 }), headers: { 'content-type': 'application/json', 'plaid-client-id': p.clientId, 'plaid-secret': p.secret }, accessToken: p.accessToken };
+    return true;
+  },
   setPage: (p: typeof page) => {
     page = p;
     return p.edges.length;

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { createTokenCipher } from '../src/store/crypto.js';
+import { openStore } from '../src/store/index.js';
 import { serveParent } from './ipc.js';
 
 /**
@@ -15,7 +17,26 @@ await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 // PUBLIC_URL must be known before buildApp: webhooks registered at providers point at it.
 const config = loadConfig({ ...process.env, PUBLIC_URL: url });
-const app = await buildApp(config, createLogger(config.logLevel));
+if (!config.encryptionKey) throw new Error('the bench passes ENCRYPTION_KEY');
+const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, cipher: createTokenCipher(config.encryptionKey) });
+await store.migrate();
+// An experiment for the store-read bound (`memoReads`): while on, a page of connections or a
+// connection with its credential asked before is answered from memory, so the measured request
+// does everything but the database read. Off, the store is the gateway's own.
+let memoReads = false;
+const answers = new Map<string, Promise<unknown>>();
+function memo<A extends unknown[], R>(read: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) => {
+    if (!memoReads) return read(...args);
+    const key = JSON.stringify([read.name, args]);
+    let answer = answers.get(key) as Promise<R> | undefined;
+    if (!answer) answers.set(key, (answer = read(...args)));
+    return answer;
+  };
+}
+const app = await buildApp(config, createLogger(config.logLevel), {
+  store: { ...store, listConnections: memo(store.listConnections), getConnectionWithCredential: memo(store.getConnectionWithCredential) },
+});
 server.on('request', app.gateway);
 
 serveParent({ url }, {
@@ -26,10 +47,15 @@ serveParent({ url }, {
     return { rssBytes: m.rss, heapUsedBytes: m.heapUsed };
   },
   connections: () => new Promise<number>((r) => server.getConnections((_e, n) => r(n))),
+  memoReads: (on: unknown) => {
+    memoReads = on === true;
+    answers.clear();
+    return memoReads;
+  },
 });
 
 process.on('SIGTERM', () => {
   server.closeAllConnections();
   server.close();
-  void app.close().finally(() => process.exit(0));
+  void app.close().then(() => store.close()).finally(() => process.exit(0));
 });
