@@ -1,6 +1,7 @@
 // The MoneyKit adapter's V2 calls (GET /links/{id}/accounts, GET /links/{id}/transactions/sync)
-// against the recording MoneyKit stand-in (the emulator gains these endpoints in another branch).
-// Paths and query parameters are checked against the reconstructed spec in specs/moneykit.
+// against the recording MoneyKit stand-in, whose answers are checked against the reconstructed spec
+// (the journey runs the same calls against the emulator). Paths and query parameters are checked
+// against the spec in specs/moneykit.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderCallError } from '../../../src/providers/errors.js';
