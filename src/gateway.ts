@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { getOperationAST, getVariableValues, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, Kind, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -208,11 +208,15 @@ export function createGateway(deps: GatewayDeps) {
   // cache keeps the document. Subscriptions keep graphql-js (their work is per event, not per field
   // of a page), and so do requests whose variables graphql-js refuses: its messages are the ones
   // clients see. A document that passed validation but cannot be compiled answers the compiler's
-  // errors, logged here (none known: the suite runs every operation compiled).
+  // errors, logged here (none known: the suite runs every operation compiled). Only documents
+  // holding one operation: the plugin keys its compiled queries by document alone, so in a
+  // document of several operations a later request would run the first one compiled, whatever
+  // its operationName (a mutation answered to a GET naming a query).
   const compiledExecution = useGraphQlJit(
     {},
     {
       enableIf: ({ schema: s, document, operationName, variableValues }) => {
+        if (document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length !== 1) return false;
         const op = getOperationAST(document, operationName);
         if (!op || op.operation === 'subscription') return false;
         return !op.variableDefinitions?.length || !getVariableValues(s, op.variableDefinitions, variableValues ?? {}).errors;

@@ -140,6 +140,35 @@ describe('exactly one GraphQL path', () => {
   });
 });
 
+describe('documents of several operations (compiled execution)', () => {
+  const post = async (query: string, operationName: string) => {
+    const res = await h.app.gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, operationName }),
+    });
+    return (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  };
+
+  it('each request runs the operation it names, however often the document was run before', async () => {
+    const doc = 'query A { a: __typename } query B { connections(first: 1) { totalCount } }';
+    for (let round = 0; round < 3; round++) {
+      expect(await post(doc, 'A')).toEqual({ data: { a: 'Query' } });
+      expect((await post(doc, 'B')).data).toEqual({ connections: { totalCount: expect.any(Number) } });
+    }
+  });
+
+  it('a GET naming the query of a document that also holds a mutation never runs the mutation', async () => {
+    const doc = 'query Q { q: __typename } mutation M { m: __typename }';
+    for (let round = 0; round < 3; round++) expect(await post(doc, 'M')).toEqual({ data: { m: 'Mutation' } });
+    const res = await h.app.gateway.fetch(`http://gateway.test/graphql?${new URLSearchParams({ query: doc, operationName: 'Q' })}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { q: 'Query' } });
+  });
+});
+
 describe('"Did you mean" hints', () => {
   const typo = '{ connectionz { totalCount } }';
   const badEnum = 'mutation($p: Provider!) { createLinkToken(input: { provider: $p, products: ["auth"] }) { __typename } }';
