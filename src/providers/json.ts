@@ -2,8 +2,11 @@ import { isLosslessNumber, LosslessNumber, parse } from 'lossless-json';
 import { z } from 'zod';
 import { decimalFromJsonNumber, decimalFromText, type Decimal } from '../domain/decimal.js';
 
-/** A JSON string (skipped whole, so digits inside strings are never taken for numbers) or a JSON number. */
-const STRING_OR_NUMBER = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+/**
+ * A JSON string (skipped whole, so digits and colons inside strings are never taken for numbers or
+ * keys), a JSON number, or the colon after an object key (one per key written in the text).
+ */
+const STRING_NUMBER_OR_COLON = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|:/g;
 /** Keys that V8 orders before all others in an object, whatever their place in the text. */
 const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
 const FALLBACK = Symbol('fallback');
@@ -17,15 +20,22 @@ const FALLBACK = Symbol('fallback');
  * parser, the largest cost of a sync page): the native JSON.parse, then the numbers' source texts,
  * found in text order by one regular-expression scan, put back in place by a walk in key order.
  * Key order equals text order except for index-like keys ("0", "12": V8 lists them first) and
- * repeated keys (one value kept); those, or any number whose text does not parse to the value
- * found there, take lossless-json's own parser instead. (A "__proto__" key is an own data
+ * repeated keys (one value kept, counted by the colons outside strings); those, or any number
+ * whose text does not parse to the value found there, take lossless-json's own parser instead
+ * (which refuses repeated keys). (A "__proto__" key is an own data
  * property after JSON.parse, so writing it back never touches the prototype.)
  */
 export function parseProviderJson(text: string): unknown {
   const value: unknown = JSON.parse(text);
   const numbers: string[] = [];
-  STRING_OR_NUMBER.lastIndex = 0;
-  for (let m; (m = STRING_OR_NUMBER.exec(text)); ) if (m[0].charCodeAt(0) !== 0x22) numbers.push(m[0]);
+  let keysWritten = 0;
+  STRING_NUMBER_OR_COLON.lastIndex = 0;
+  for (let m; (m = STRING_NUMBER_OR_COLON.exec(text)); ) {
+    const c = m[0].charCodeAt(0);
+    if (c === 0x3a) keysWritten++;
+    else if (c !== 0x22) numbers.push(m[0]);
+  }
+  let keysWalked = 0;
   let next = 0;
   const number = (v: number): LosslessNumber => {
     const source = numbers[next++];
@@ -42,7 +52,9 @@ export function parseProviderJson(text: string): unknown {
       return;
     }
     const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
+    const keys = Object.keys(o);
+    keysWalked += keys.length;
+    for (const k of keys) {
       if (INDEX_KEY.test(k)) throw FALLBACK;
       const x = o[k];
       if (typeof x === 'number') o[k] = number(x);
@@ -52,7 +64,8 @@ export function parseProviderJson(text: string): unknown {
   try {
     if (typeof value === 'number') return number(value);
     if (value !== null && typeof value === 'object') walk(value);
-    if (next !== numbers.length) throw FALLBACK;
+    // A repeated key keeps one value in the parsed object: fewer keys than the text wrote.
+    if (next !== numbers.length || keysWalked !== keysWritten) throw FALLBACK;
     return value;
   } catch (e) {
     if (e === FALLBACK) return parse(text);

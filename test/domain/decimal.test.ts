@@ -101,6 +101,13 @@ describe('provider JSON keeps number source text', () => {
 
   it('refuses a repeated key as lossless-json does (one value kept would shift the texts)', () => {
     expect(() => parseProviderJson('{"a": 1.10, "a": 1.1}')).toThrow(SyntaxError);
+    // Repeats the number count and the values cannot give away: the first value holds no number,
+    // and the two texts round to the same double (review finding: b took a's text).
+    expect(() => parseProviderJson('{"a": "s", "b": 0.1, "a": 0.10000000000000001}')).toThrow(SyntaxError);
+    expect(() => parseProviderJson('{"a": {"x": "y"}, "b": 9007199254740993, "a": {"x": 9007199254740992}}')).toThrow(SyntaxError);
+    expect(() => parseProviderJson('{"amount": null, "amount": 12.34}')).toThrow(SyntaxError);
+    // Colons inside strings are not keys.
+    expect(texts(parseProviderJson('{"t": "10:30", "u": {"v": "a:b:c", "w": 1.50}}'))).toEqual({ t: '10:30', u: { v: 'a:b:c', w: '#1.50' } });
   });
 
   it('keeps a "__proto__" key as data, never as the prototype', () => {
