@@ -50,9 +50,12 @@ export function createWebhookEvents(deps: {
       } else {
         const r = await store.findByProviderId(w.provider, w.providerConnectionId);
         // Not stored yet (it races the exchange): held, and applied once the connection is stored.
-        const res = r ? await applyState(r.id, patchFromEffect(w.effect, deps.now()), { kind: 'webhook', occurredAt: w.occurredAt }, r, null, event.id) : null;
+        // The outcome rides with the state write, unless an accounts re-read follows: until that
+        // succeeds too, the delivery is not applied (a failure leaves the outcome null).
+        const rereads = w.effect.kind === 'updates' && w.effect.accounts;
+        const res = r ? await applyState(r.id, patchFromEffect(w.effect, deps.now()), { kind: 'webhook', occurredAt: w.occurredAt }, r, null, rereads ? undefined : event.id) : null;
         outcome = res ? res.outcome : 'unknown_connection';
-        if (r && w.effect.kind === 'updates' && w.effect.accounts) {
+        if (r && rereads) {
           await deps.rereadAccounts(r.id);
           outcome = 'applied';
         } else if (res?.outcomeRecorded) {

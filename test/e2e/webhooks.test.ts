@@ -212,6 +212,21 @@ describe('MoneyKit webhooks through the emulator', () => {
     expect((await stored(c.internalId)).version).toBe(before.version);
   });
 
+  it('a Plaid DEFAULT_UPDATE whose accounts re-read fails is not recorded as applied (a redelivery applies it)', async () => {
+    const c = await linkConnection(h, alice, 'PLAID');
+    h.plaid.injectFault({ path: '/accounts/get', kind: 'http500', times: -1 });
+    try {
+      const sent = await h.plaid.sendWebhook(c.providerConnectionId, {
+        webhook_type: 'TRANSACTIONS', webhook_code: 'DEFAULT_UPDATE', item_id: c.providerConnectionId, new_transactions: 1, environment: 'sandbox',
+      });
+      expect(sent.status).toBe(500);
+    } finally {
+      h.plaid.clearFaults();
+    }
+    const log = await eventsFor(h, 'PLAID', c.providerConnectionId);
+    expect(log.map((e) => [e.eventType, e.outcome])).toEqual([['TRANSACTIONS.DEFAULT_UPDATE', null]]);
+  });
+
   it('a redelivery of an event recorded but never applied (its first apply failed) is applied', async () => {
     const c = await linkConnection(h, alice, 'MONEYKIT');
     const key = `retry-${c.providerConnectionId}`;
