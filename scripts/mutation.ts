@@ -161,6 +161,13 @@ const MUTANTS: Mutant[] = [
     to: ".where(sql<boolean>`true`)",
     tests: ['test/store/pglite.test.ts'],
   },
+  {
+    what: 'compiled execution for documents of several operations (a GET could run a mutation)',
+    file: 'src/gateway.ts',
+    from: 'if (document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length !== 1) return false;',
+    to: 'if (document.definitions.length === 0) return false;',
+    tests: ['test/e2e/hardening-edge.test.ts'],
+  },
 ];
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { access, chmod, copyFile, cp, mkdir, rename, rm } from 'node:fs/promises';
+import { access, chmod, copyFile, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -54,7 +54,9 @@ const exists = (path: string) => access(path).then(() => true, () => false);
  * directory is a file copy of it. Keyed by PGlite's version: an upgrade makes a new template.
  */
 const PGLITE_VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@electric-sql/pglite')), 'utf8')).version;
-export const PGLITE_TEMPLATE_DIR = join(packageRoot(import.meta.url), '.cache', 'pglite-template', PGLITE_VERSION);
+/** Bumped when what a template holds changes (2: no file writable by group or others), so old ones are made anew. */
+const TEMPLATE_LAYOUT = 2;
+export const PGLITE_TEMPLATE_DIR = join(packageRoot(import.meta.url), '.cache', 'pglite-template', `${PGLITE_VERSION}-${TEMPLATE_LAYOUT}`);
 
 /** The template directory, created when missing; null when it cannot be written (read-only install). */
 export async function preparePgliteTemplate(): Promise<string | null> {
@@ -69,6 +71,7 @@ export async function preparePgliteTemplate(): Promise<string | null> {
   }
   try {
     await initInChild(building);
+    await withoutOthersWrite(building);
     await rename(building, dir).catch(async (e: unknown) => {
       if (!(await exists(join(dir, 'PG_VERSION')))) throw e; // else another process put one in place first
     });
@@ -76,6 +79,16 @@ export async function preparePgliteTemplate(): Promise<string | null> {
   } finally {
     await rm(building, { recursive: true, force: true });
   }
+}
+
+/**
+ * PGlite writes its files writable by everyone; every fresh data directory is a copy of the
+ * template, so no other local user may change it (group and others lose write, recursively).
+ */
+async function withoutOthersWrite(path: string): Promise<void> {
+  const st = await stat(path);
+  await chmod(path, st.mode & 0o755);
+  if (st.isDirectory()) for (const name of await readdir(path)) await withoutOthersWrite(join(path, name));
 }
 
 /** PG_VERSION last: it marks a data directory as created, so a copy cut short is redone on the next start. */

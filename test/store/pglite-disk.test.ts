@@ -54,5 +54,13 @@ describe('PGlite on disk', () => {
     // initdb gives every new cluster its own identifier (an in-memory database runs initdb).
     expect(await systemIdentifier(null)).not.toBe(fromA);
     expect((await readdir(PGLITE_TEMPLATE_DIR)).sort()).toEqual((await readdir(a)).sort());
+    // No file of the template (nor of its copies) is writable by another local user.
+    const writableByOthers = async (dir: string): Promise<string[]> => {
+      const found: string[] = [];
+      for (const name of await readdir(dir, { recursive: true })) if ((await stat(join(dir, name))).mode & 0o022) found.push(name);
+      return found;
+    };
+    expect(await writableByOthers(PGLITE_TEMPLATE_DIR)).toEqual([]);
+    expect(await writableByOthers(a)).toEqual([]);
   }, 180_000);
 });
