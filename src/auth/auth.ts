@@ -93,7 +93,8 @@ export function createAuthenticator(s: AuthSettings, clock: { now: () => number 
       const sub = payload.sub;
       if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) throw new AuthError('invalid token subject');
       const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      const caller = { userId: sub, admin: scope.includes('admin') };
+      // Shared by every request that presents this token while it is remembered: read-only.
+      const caller: Caller = Object.freeze({ userId: sub, admin: scope.includes('admin') });
       // `exp` is required (requiredClaims), so every remembered token has an end.
       verified.set(key, { caller, untilMs: Math.min(now + VERIFIED_TOKEN_TTL_MS, (payload.exp as number) * 1000) });
       if (verified.size > VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!);
