@@ -234,9 +234,9 @@ function Detail({ id, onRemoved }: { id: string; onRemoved(): void }) {
           {events.data.map((e, i) => (
             <tr key={i}>
               <td>{new Date(e.receivedAt).toLocaleString()}</td>
-              <td>{e.eventType}</td>
+              <td className="code">{e.eventType}</td>
               <td>{e.status ? <StatusBadge status={e.status} /> : '—'}</td>
-              <td>{e.providerCode ?? ''}</td>
+              <td className="code">{e.providerCode ?? ''}</td>
               <td>{e.outcome ?? 'pending'}</td>
             </tr>
           ))}
