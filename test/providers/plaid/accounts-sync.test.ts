@@ -11,6 +11,7 @@ import { loadPlaidSpec } from './openapi.js';
 
 const ORIGIN = 'https://plaid.fixture.test';
 const SECRET = 'plaid-secret-f00d';
+// Made up, in the shape of a Plaid sandbox token: the recording stand-in only checks it is sent as given.
 const TOKEN = 'access-sandbox-6d1f0c4e-aaaa-bbbb-cccc-123456789abc';
 const REF = { providerConnectionId: 'item-1', credential: TOKEN };
 
