@@ -4,6 +4,7 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { Pool } from 'undici';
 import { z } from 'zod';
 import { serveParent } from './ipc.js';
+import { createUpdateLinkToken, type LinkTokenTarget } from './link-token-call.js';
 
 /**
  * The baseline for the store-read scenarios: a bare graphql-yoga server answering the same
@@ -50,21 +51,14 @@ const schema = createSchema<Record<string, never>>({
     Mutation: {
       createUpdateLinkToken: async (_: unknown, { input }: { input: { connectionId: string } }) => {
         if (!provider) throw new Error('no provider set');
-        const r = await provider.pool.request({
-          method: 'POST',
-          path: '/link/token/create',
-          headers: provider.headers,
-          body: JSON.stringify({ client_name: 'aggregator-gateway', language: 'en', country_codes: ['US'], user: { client_user_id: 'bare' }, access_token: provider.accessToken }),
-        });
-        const t = linkTokenOf.parse(await r.body.json());
-        return { linkToken: { provider: 'PLAID', mode: 'UPDATE', token: t.link_token, expiresAt: t.expiration }, connection: { id: input.connectionId, status: 'CONNECTED' } };
+        const t = await createUpdateLinkToken(provider, 'bare');
+        return { linkToken: { provider: 'PLAID', mode: 'UPDATE', ...t }, connection: { id: input.connectionId, status: 'CONNECTED' } };
       },
     },
     CreateUpdateLinkTokenResult: { __resolveType: (v: { code?: string }) => (v.code ? 'ProviderError' : 'CreateUpdateLinkTokenPayload') },
   },
 });
-const linkTokenOf = z.object({ link_token: z.string(), expiration: z.string() });
-let provider: { pool: Pool; headers: Record<string, string>; accessToken: string } | null = null;
+let provider: LinkTokenTarget | null = null;
 
 let page: { totalCount: number; pageInfo: unknown; edges: unknown[] } = { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] };
 const yoga = createYoga({ schema, logging: false, landingPage: false, graphiql: false });
@@ -74,7 +68,7 @@ await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 serveParent({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }, {
   setProvider: (a: unknown) => {
     const p = z.object({ url: z.string().url(), clientId: z.string(), secret: z.string(), accessToken: z.string(), connections: z.number().int().positive() }).parse(a);
-    provider = { pool: new Pool(p.url, { connections: p.connections, pipelining: 1 }), headers: { 'content-type': 'application/json', 'plaid-client-id': p.clientId, 'plaid-secret': p.secret }, accessToken: p.accessToken };
+    provider = { pool: new Pool(p.url, { connections: p.connections, pipelining: 1 }), clientId: p.clientId, secret: p.secret, accessToken: p.accessToken };
     return true;
   },
   setPage: (p: typeof page) => {

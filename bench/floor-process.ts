@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { z } from 'zod';
 import { serveParent } from './ipc.js';
+import { createUpdateLinkToken } from './link-token-call.js';
 
 /**
  * The floor under any gateway's provider-bound mutation: one HTTP request in, one provider call
@@ -15,8 +16,7 @@ const env = z
   .object({ FLOOR_PROVIDER_URL: z.string().url(), FLOOR_CLIENT_ID: z.string().min(1), FLOOR_SECRET: z.string().min(1), FLOOR_ACCESS_TOKEN: z.string().min(1), FLOOR_CONNECTIONS: z.coerce.number().int().positive() })
   .parse(process.env);
 const provider = new Pool(env.FLOOR_PROVIDER_URL, { connections: env.FLOOR_CONNECTIONS, pipelining: 1 });
-const headers = { 'content-type': 'application/json', 'plaid-client-id': env.FLOOR_CLIENT_ID, 'plaid-secret': env.FLOOR_SECRET };
-const linkTokenOf = z.object({ link_token: z.string(), expiration: z.string() });
+const target = { pool: provider, clientId: env.FLOOR_CLIENT_ID, secret: env.FLOOR_SECRET, accessToken: env.FLOOR_ACCESS_TOKEN };
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -24,14 +24,8 @@ const server = createServer((req, res) => {
   req.on('end', async () => {
     try {
       JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const r = await provider.request({
-        method: 'POST',
-        path: '/link/token/create',
-        headers,
-        body: JSON.stringify({ client_name: 'aggregator-gateway', language: 'en', country_codes: ['US'], user: { client_user_id: 'floor' }, access_token: env.FLOOR_ACCESS_TOKEN }),
-      });
-      const t = linkTokenOf.parse(await r.body.json());
-      const body = JSON.stringify({ data: { createUpdateLinkToken: { __typename: 'CreateUpdateLinkTokenPayload', linkToken: { token: t.link_token, expiresAt: t.expiration } } } });
+      const linkToken = await createUpdateLinkToken(target, 'floor');
+      const body = JSON.stringify({ data: { createUpdateLinkToken: { __typename: 'CreateUpdateLinkTokenPayload', linkToken } } });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     } catch (e) {
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (e as Error).message }));
