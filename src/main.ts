@@ -70,13 +70,6 @@ async function main(): Promise<void> {
   config = withBoundPort(config, port);
   const app = await buildApp(config, logger);
   handler = app.gateway;
-  logger.info({ url: base, publicUrl: config.publicUrl }, 'gateway listening');
-
-  if (demo && demoSecret) {
-    const token = await signDemoToken(demoSecret, { sub: 'demo-user', expiresIn: '24h' });
-    console.log(`GraphiQL: ${base}/graphql`);
-    console.log(`Demo token: ${token}`);
-  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -112,8 +105,17 @@ async function main(): Promise<void> {
       logger.error({ err: e instanceof Error ? e.message : String(e) }, 'shutdown failed');
       process.exit(1);
     });
+  // Before anything else is awaited: a signal that arrives once the gateway answers gets the
+  // graceful shutdown, never the default (the demo token below waits for WebCrypto).
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  logger.info({ url: base, publicUrl: config.publicUrl }, 'gateway listening');
+
+  if (demo && demoSecret) {
+    const token = await signDemoToken(demoSecret, { sub: 'demo-user', expiresIn: '24h' });
+    console.log(`GraphiQL: ${base}/graphql`);
+    console.log(`Demo token: ${token}`);
+  }
 }
 
 main().catch((e: unknown) => {
