@@ -243,6 +243,50 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
       });
     });
 
+    describe('concurrent callers, batched into one statement', () => {
+      it('concurrent reads (one batched statement) each get their own record and secret; a bad row fails only its reader', async () => {
+        const inputs = Array.from({ length: 30 }, (_, i) => newConnection({ credential: i % 7 === 0 ? null : `access-sandbox-batch-${i}` }));
+        const recs = [];
+        for (const c of inputs) recs.push(await store.insertConnection(c));
+        const broken = await store.insertConnection(newConnection({ credential: 'access-sandbox-to-break' }));
+        // A ciphertext moved from another row: it is bound to that row and must not decrypt here.
+        const moved = await store.db.selectFrom('connections').select('credential_ciphertext').where('id', '=', recs[1]!.id).executeTakeFirstOrThrow();
+        await store.db.updateTable('connections').set({ credential_ciphertext: moved.credential_ciphertext }).where('id', '=', broken.id).execute();
+
+        const asked = [...recs.map((r) => r.id).reverse(), randomUUID(), recs[3]!.id.toUpperCase(), broken.id, 'not-a-uuid', recs[5]!.id];
+        const got = await Promise.allSettled(asked.map((id) => store.getConnectionWithCredential(id)));
+        const value = (i: number) => (got[i] as PromiseFulfilledResult<{ record: ConnectionRecord; credential: string | null } | null>).value;
+        for (let i = 0; i < 30; i++) {
+          const k = 29 - i;
+          expect(got[i]!.status).toBe('fulfilled');
+          expect(value(i)).toEqual({ record: recs[k], credential: k % 7 === 0 ? null : `access-sandbox-batch-${k}` });
+        }
+        expect(value(30)).toBeNull();
+        expect(value(31)).toEqual({ record: recs[3], credential: 'access-sandbox-batch-3' });
+        expect(got[32]!.status).toBe('rejected');
+        expect((got[32] as PromiseRejectedResult).reason).toBeInstanceOf(TokenDecryptionError);
+        expect(value(33)).toBeNull();
+        expect(value(34)).toEqual({ record: recs[5], credential: 'access-sandbox-batch-5' });
+      });
+
+      it('concurrent findByProviderId calls each get their own connection, per provider', async () => {
+        const pcid = `item-${randomUUID()}`;
+        const plaid = await store.insertConnection(newConnection({ provider: 'PLAID', providerConnectionId: pcid }));
+        const mk = await store.insertConnection(newConnection({ provider: 'MONEYKIT', providerConnectionId: pcid }));
+        const others = [];
+        for (let i = 0; i < 5; i++) others.push(await store.insertConnection(newConnection()));
+        const got = await Promise.all([
+          store.findByProviderId('MONEYKIT', pcid),
+          store.findByProviderId('PLAID', pcid),
+          ...others.map((o) => store.findByProviderId('PLAID', o.providerConnectionId)),
+          store.findByProviderId('MONEYKIT', others[0]!.providerConnectionId),
+          store.findByProviderId('PLAID', `item-${randomUUID()}`),
+          store.findByProviderId('PLAID', pcid),
+        ]);
+        expect(got).toEqual([mk, plaid, ...others, null, null, plaid]);
+      });
+    });
+
     describe('listConnections', () => {
       async function seedUser(n: number, over: (i: number) => Partial<NewConnection> = () => ({})): Promise<{ userId: string; recs: ConnectionRecord[] }> {
         const userId = `user-${randomUUID()}`;
@@ -688,6 +732,25 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         const e = { provider: 'MONEYKIT' as const, dedupeKey: `race-${randomUUID()}`, eventType: 'x', providerConnectionId: null, occurredAt: null, payload: {} };
         const res = await Promise.all([1, 2, 3, 4].map(() => store.recordWebhookEvent(e)));
         expect(res.filter((r) => r !== null)).toHaveLength(1);
+      });
+
+      it('concurrent deliveries are recorded together; one the database refuses fails alone and writes nothing', async () => {
+        const conn = `conn-${randomUUID()}`;
+        const mk = (i: number, payload: unknown = { i }) =>
+          store.recordWebhookEvent({ provider: 'PLAID', dedupeKey: i < 0 ? null : `k-${conn}-${i}`, eventType: `E${i}`, providerConnectionId: conn, occurredAt: null, payload });
+        // jsonb refuses the NUL character: the statement carrying it fails, and only that caller must.
+        const got = await Promise.allSettled([mk(1), mk(2), mk(-1), mk(3, { text: 'a\u0000b' }), mk(4), mk(2), mk(-1)]);
+        expect(got.map((g) => g.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+        const values = got.map((g) => (g.status === 'fulfilled' ? g.value : undefined));
+        expect(values[0]).toMatchObject({ eventType: 'E1', payload: { i: 1 }, outcome: null });
+        // One key twice in one statement: one record, the other a replay (null); which one is not promised.
+        expect([values[1], values[5]].filter((v) => v !== null)).toHaveLength(1);
+        expect(values[2]).toMatchObject({ eventType: 'E-1', dedupeKey: null });
+        expect(values[6]).toMatchObject({ eventType: 'E-1', dedupeKey: null });
+        expect(values[2]!.id).not.toBe(values[6]!.id);
+        expect(values[4]).toMatchObject({ eventType: 'E4', payload: { i: 4 } });
+        const stored = await store.listWebhookEvents({ providerConnectionId: conn });
+        expect(stored.map((e) => e.eventType).sort()).toEqual(['E-1', 'E-1', 'E1', 'E2', 'E4']);
       });
 
       it('sets outcomes and lists newest first with filters and a limit', async () => {

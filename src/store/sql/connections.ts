@@ -19,7 +19,8 @@ import {
 import { TokenDecryptionError, type TokenCipher } from '../crypto.js';
 import type { ConnectionsTable, Database } from '../schema.js';
 import { credentialAad, tryDecrypt } from './credentials.js';
-import { CONNECTION_COLUMNS, errorInfo, institutionInfo, isUuid, json, optDate, providerName, toRecord } from './rows.js';
+import { turnBatcher } from './batch.js';
+import { CONNECTION_COLUMNS, errorInfo, inOrder, institutionInfo, isUuid, json, optDate, providerName, toRecord, uuids } from './rows.js';
 
 export class InvalidCursorError extends Error {
   constructor() {
@@ -139,6 +140,23 @@ type ConnectionQueries = Pick<
 >;
 
 export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): ConnectionQueries {
+  // The two reads every provider-bound request and every webhook delivery make, batched across
+  // concurrent callers (batch.ts). Rows are mapped and secrets decrypted per caller, so one bad
+  // row fails only its own.
+  const withSecret = turnBatcher(async (ids: readonly string[]) =>
+    inOrder(ids, await db.selectFrom('connections').select([...CONNECTION_COLUMNS, 'credential_ciphertext']).where('id', 'in', uuids(ids)).execute()),
+  );
+  const providerKey = (provider: string, providerConnectionId: string) => `${provider} ${providerConnectionId}`;
+  const byProviderId = turnBatcher(async (keys: readonly { provider: ProviderName; providerConnectionId: string }[]) => {
+    const rows = await db
+      .selectFrom('connections')
+      .select(CONNECTION_COLUMNS)
+      .where(({ eb, refTuple, tuple }) => eb(refTuple('provider', 'provider_connection_id'), 'in', keys.map((k) => tuple(k.provider, k.providerConnectionId))))
+      .execute();
+    const found = new Map(rows.map((r) => [providerKey(r.provider, r.provider_connection_id), r]));
+    return keys.map((k) => found.get(providerKey(k.provider, k.providerConnectionId)) ?? null);
+  });
+
   return {
     async insertConnection(input: NewConnection) {
       const c = newConnection.parse(input);
@@ -182,12 +200,7 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): Co
     },
 
     async findByProviderId(provider: ProviderName, providerConnectionId: string) {
-      const row = await db
-        .selectFrom('connections')
-        .select(CONNECTION_COLUMNS)
-        .where('provider', '=', providerName.parse(provider))
-        .where('provider_connection_id', '=', providerConnectionId)
-        .executeTakeFirst();
+      const row = await byProviderId({ provider: providerName.parse(provider), providerConnectionId });
       return row ? toRecord(row) : null;
     },
 
@@ -209,11 +222,7 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): Co
     async getConnectionWithCredential(id) {
       if (!isUuid(id)) return null;
       // One round trip for the record and its secret: every provider-bound mutation needs both.
-      const row = await db
-        .selectFrom('connections')
-        .select([...CONNECTION_COLUMNS, 'credential_ciphertext'])
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const row = await withSecret(id);
       if (!row) return null;
       const credential =
         row.credential_ciphertext === null ? null : cipher.decrypt(row.credential_ciphertext, credentialAad(row.provider, row.provider_connection_id));

@@ -1,0 +1,75 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { KyselyPlugin } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenCipher } from '../../src/store/crypto.js';
+import { openPgliteStore } from '../../src/store/pglite.js';
+import { createSqlStore, type SqlConnectionStore } from '../../src/store/sql-store.js';
+import { newConnection } from './store-suite.js';
+
+/**
+ * The hot reads and the webhook record go to the database as one statement for all concurrent
+ * callers (src/store/sql/batch.ts): counted here with a Kysely plugin on a second store over the
+ * same database. What each caller gets back is checked on both drivers in store-suite.ts.
+ */
+const cipher = createTokenCipher(randomBytes(32));
+let base: SqlConnectionStore;
+let counted: SqlConnectionStore;
+let statements = 0;
+const counter: KyselyPlugin = {
+  transformQuery: (args) => {
+    statements++;
+    return args.node;
+  },
+  transformResult: async (args) => args.result,
+};
+
+beforeAll(async () => {
+  base = await openPgliteStore({ dataDir: null, cipher });
+  await base.migrate();
+  counted = createSqlStore(base.db.withPlugin(counter), { cipher });
+});
+afterAll(async () => {
+  await base?.close();
+});
+
+async function statementsFor(work: () => Promise<unknown>): Promise<number> {
+  statements = 0;
+  await work();
+  return statements;
+}
+
+describe('batched statements', () => {
+  it('40 concurrent getConnectionWithCredential calls are one SELECT; 3 awaited in turn are three', async () => {
+    const recs = [];
+    for (let i = 0; i < 40; i++) recs.push(await base.insertConnection(newConnection({ credential: `access-sandbox-${i}` })));
+    let got: unknown[] = [];
+    expect(await statementsFor(async () => (got = await Promise.all(recs.map((r) => counted.getConnectionWithCredential(r.id)))))).toBe(1);
+    expect(got[39]).toEqual({ record: recs[39], credential: 'access-sandbox-39' });
+    expect(
+      await statementsFor(async () => {
+        for (const r of recs.slice(0, 3)) await counted.getConnectionWithCredential(r.id);
+      }),
+    ).toBe(3);
+  });
+
+  it('20 concurrent findByProviderId calls over both providers are one SELECT', async () => {
+    const recs = [];
+    for (let i = 0; i < 20; i++) recs.push(await base.insertConnection(newConnection({ provider: i % 2 ? 'MONEYKIT' : 'PLAID' })));
+    let got: unknown[] = [];
+    expect(await statementsFor(async () => (got = await Promise.all(recs.map((r) => counted.findByProviderId(r.provider, r.providerConnectionId)))))).toBe(1);
+    expect(got).toEqual(recs);
+  });
+
+  it('10 concurrent webhook deliveries are one INSERT', async () => {
+    const conn = `conn-${randomUUID()}`;
+    const n = await statementsFor(() =>
+      Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          counted.recordWebhookEvent({ provider: 'PLAID', dedupeKey: `${conn}-${i}`, eventType: 'ITEM.ERROR', providerConnectionId: conn, occurredAt: null, payload: { i } }),
+        ),
+      ),
+    );
+    expect(n).toBe(1);
+    expect(await base.listWebhookEvents({ providerConnectionId: conn })).toHaveLength(10);
+  });
+});
