@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenCipher } from '../../src/store/crypto.js';
 import { openPgliteStore } from '../../src/store/pglite.js';
 import { createSqlStore, type SqlConnectionStore } from '../../src/store/sql-store.js';
+import type { ConnectionRecord } from '../../src/store/store.js';
 import { newConnection } from './store-suite.js';
 
 /**
@@ -40,7 +41,7 @@ async function statementsFor(work: () => Promise<unknown>): Promise<number> {
 
 describe('batched statements', () => {
   it('40 concurrent getConnectionWithCredential calls are one SELECT; 3 awaited in turn are three', async () => {
-    const recs = [];
+    const recs: ConnectionRecord[] = [];
     for (let i = 0; i < 40; i++) recs.push(await base.insertConnection(newConnection({ credential: `access-sandbox-${i}` })));
     let got: unknown[] = [];
     expect(await statementsFor(async () => (got = await Promise.all(recs.map((r) => counted.getConnectionWithCredential(r.id)))))).toBe(1);
@@ -53,7 +54,7 @@ describe('batched statements', () => {
   });
 
   it('20 concurrent findByProviderId calls over both providers are one SELECT', async () => {
-    const recs = [];
+    const recs: ConnectionRecord[] = [];
     for (let i = 0; i < 20; i++) recs.push(await base.insertConnection(newConnection({ provider: i % 2 ? 'MONEYKIT' : 'PLAID' })));
     let got: unknown[] = [];
     expect(await statementsFor(async () => (got = await Promise.all(recs.map((r) => counted.findByProviderId(r.provider, r.providerConnectionId)))))).toBe(1);

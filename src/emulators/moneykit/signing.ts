@@ -1,5 +1,5 @@
-// ES256 webhook signing with node:crypto only (the adapters verify with jose; keeping the two
-// implementations apart means a bug in one is caught by the other).
+// ES256 webhook signing with node:crypto only. The adapters' verifier tests sign with jose
+// (WebCrypto), so the verifier meets two independent signers: a bug in one is caught by the other.
 import { createHash, generateKeyPairSync, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { WEBHOOK_ISSUER } from './data.js';
 

@@ -1,5 +1,4 @@
 import { parseJsonOrUndefined } from '../json.js';
-import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ProviderName } from '../../domain/connection.js';
@@ -10,7 +9,7 @@ import {
   DEFAULT_MAX_FUTURE_SKEW_SECONDS,
   parseJsonObject,
   verifySignedDelivery,
-  WEBHOOK_JWS_ALG,
+  importP256Key,
   type ClosableWebhookVerifier,
   type VerificationKey,
 } from '../signed-delivery.js';
@@ -143,8 +142,8 @@ class JwksStore {
       const jwk = jwkSchema.safeParse(raw);
       if (!jwk.success) continue;
       try {
-        // Imported once per fetch; the CryptoKey is what is cached.
-        next.set(jwk.data.kid, await importJWK({ kty: 'EC', crv: 'P-256', x: jwk.data.x, y: jwk.data.y }, WEBHOOK_JWS_ALG));
+        // Imported once per fetch; the KeyObject is what is cached.
+        next.set(jwk.data.kid, importP256Key(jwk.data.x, jwk.data.y));
       } catch {
         // A key that does not import cannot verify anything; the others still can.
       }

@@ -1,5 +1,4 @@
 import { parseJsonOrUndefined } from '../json.js';
-import { importJWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ProviderName } from '../../domain/connection.js';
@@ -10,7 +9,7 @@ import {
   DEFAULT_MAX_FUTURE_SKEW_SECONDS,
   parseJsonObject,
   verifySignedDelivery,
-  WEBHOOK_JWS_ALG,
+  importP256Key,
   type ClosableWebhookVerifier,
   type VerificationKey,
 } from '../signed-delivery.js';
@@ -56,7 +55,7 @@ const PLAID_KEY_PATH = '/webhook_verification_key/get';
 const PLAID_UNKNOWN_KEY_CODE = 'INVALID_WEBHOOK_VERIFICATION_KEY_ID';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-// JWKPublicKey: everything the spec requires; x/y are checked by importJWK itself.
+// JWKPublicKey: everything the spec requires; x/y are checked by importP256Key itself (a point on P-256).
 const plaidJwkSchema = z.looseObject({
   alg: z.literal('ES256'),
   kty: z.literal('EC'),
@@ -194,8 +193,8 @@ class PlaidKeyStore {
       }
       let key: VerificationKey;
       try {
-        // Import once per key; the CryptoKey is cached, not the JWK.
-        key = await importJWK({ kty: 'EC', crv: 'P-256', x: jwk.data.x, y: jwk.data.y }, WEBHOOK_JWS_ALG);
+        // Import once per key; the KeyObject is cached, not the JWK.
+        key = importP256Key(jwk.data.x, jwk.data.y);
       } catch {
         throw new WebhookVerificationError('key_fetch_failed', 'Plaid key does not import');
       }

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, KeyObject, sign as signBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from 'jose';
@@ -34,6 +34,18 @@ export async function sign(
 }
 
 const b64u = (s: string): string => Buffer.from(s).toString('base64url');
+
+/**
+ * An ES256 JWS with any header and any payload text, as the parts appear on the wire: what a
+ * careful forger can sign with a genuine key (node:crypto, r || s), for the header checks.
+ */
+export function signParts(key: SigningKey, headerPart: string, payloadPart: string): string {
+  const input = `${headerPart}.${payloadPart}`;
+  const sig = signBytes('sha256', Buffer.from(input, 'ascii'), { key: KeyObject.from(key.privateKey), dsaEncoding: 'ieee-p1363' });
+  return `${input}.${sig.toString('base64url')}`;
+}
+export const claimsPart = (body: Buffer | string, iat: number): string => b64u(JSON.stringify({ iat, request_body_sha256: sha256Hex(body) }));
+export const headerPart = (header: Record<string, unknown>): string => b64u(JSON.stringify(header));
 
 /** `alg: none`: an unsigned token with an empty signature part. */
 export function unsignedToken(body: Buffer | string, kid: string, iat: number): string {

@@ -12,6 +12,9 @@ import {
   PLAID_SECRET,
   post,
   reason,
+  signParts,
+  headerPart,
+  claimsPart,
   rs256Token,
   sign,
   startReceiver,
@@ -307,6 +310,51 @@ describe('Plaid webhook verifier: forgeries', () => {
   it('signed with another key under the real kid: bad_signature', async () => {
     const attacker = await makeKey(live.kid);
     expect(await reason(deliver(raw, attacker))).toBe('bad_signature');
+  });
+
+  it('a genuine signature in another encoding (DER, padded, cut short, one byte more): bad_signature', async () => {
+    const [h, p, sig] = (await sign(raw, live, { iat: iat() })).split('.') as [string, string, string];
+    const rs = Buffer.from(sig, 'base64url');
+    // DER: SEQUENCE { INTEGER r, INTEGER s }, each with a leading zero so it stays positive.
+    const int = (b: Buffer) => Buffer.concat([Buffer.from([0x02, b.length + 1, 0]), b]);
+    const der = Buffer.concat([int(rs.subarray(0, 32)), int(rs.subarray(32))]);
+    const variants = [
+      Buffer.concat([Buffer.from([0x30, der.length]), der]).toString('base64url'),
+      `${sig}==`,
+      sig.slice(0, -1),
+      Buffer.concat([rs, Buffer.from([0])]).toString('base64url'),
+    ];
+    for (const v of variants) {
+      expect(await reason(verifier.verify(Buffer.from(raw), { 'plaid-verification': `${h}.${p}.${v}` }))).toBe('bad_signature');
+    }
+    // The untouched token passes: the variants fail for their encoding alone.
+    await expect(verifier.verify(Buffer.from(raw), { 'plaid-verification': `${h}.${p}.${sig}` })).resolves.toBeDefined();
+  });
+
+  it('validly signed, but with critical extensions or parts that are not base64url: refused', async () => {
+    const header = { alg: 'ES256', kid: live.kid, typ: 'JWT' };
+    const ok = signParts(live, headerPart(header), claimsPart(raw, iat()));
+    await expect(verifier.verify(Buffer.from(raw), { 'plaid-verification': ok })).resolves.toBeDefined();
+    const crit = signParts(live, headerPart({ ...header, crit: ['exp'], exp: 1 }), claimsPart(raw, iat()));
+    expect(await reason(verifier.verify(Buffer.from(raw), { 'plaid-verification': crit }))).toBe('bad_algorithm');
+    const unencoded = signParts(live, headerPart({ ...header, b64: false }), claimsPart(raw, iat()));
+    expect(await reason(verifier.verify(Buffer.from(raw), { 'plaid-verification': unencoded }))).toBe('bad_algorithm');
+    // '+' and '=' belong to base64, not base64url: a decoder that skipped them would read other claims.
+    const plus = signParts(live, headerPart(header), `${claimsPart(raw, iat())}+`);
+    expect(await reason(verifier.verify(Buffer.from(raw), { 'plaid-verification': plus }))).toBe('malformed_signature');
+    const padded = signParts(live, `${headerPart(header)}=`, claimsPart(raw, iat()));
+    expect(await reason(verifier.verify(Buffer.from(raw), { 'plaid-verification': padded }))).toBe('malformed_signature');
+    const arrayHeader = signParts(live, Buffer.from('["ES256"]').toString('base64url'), claimsPart(raw, iat()));
+    expect(await reason(verifier.verify(Buffer.from(raw), { 'plaid-verification': arrayHeader }))).toBe('malformed_signature');
+  });
+
+  it('a key whose point is not on P-256 does not import: key_fetch_failed', async () => {
+    const offCurve = await makeKey(`off-curve-${Date.now()}`);
+    const x = Buffer.from(offCurve.publicJwk.x!, 'base64url');
+    x[31] = x[31]! ^ 1;
+    offCurve.publicJwk = { ...offCurve.publicJwk, x: x.toString('base64url') };
+    server.plaidKeys.set(offCurve.kid, { key: offCurve, expiredAt: null });
+    expect(await reason(deliver(raw, offCurve))).toBe('key_fetch_failed');
   });
 
   it('alg none: bad_algorithm, and no key is fetched', async () => {
