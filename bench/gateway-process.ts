@@ -1,4 +1,6 @@
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -39,6 +41,7 @@ const app = await buildApp(config, createLogger(config.logLevel), {
 });
 server.on('request', app.gateway);
 
+let profiler: Session | null = null;
 serveParent({ url }, {
   /** RSS after a full GC (when exposed), so the figure is live memory rather than GC timing. */
   memory: () => {
@@ -47,6 +50,22 @@ serveParent({ url }, {
     return { rssBytes: m.rss, heapUsedBytes: m.heapUsed };
   },
   connections: () => new Promise<number>((r) => server.getConnections((_e, n) => r(n))),
+  /** BENCH_PROFILE_DIR: a CPU profile of one measured window (`{ start: true }`, then `{ file }`). */
+  profile: async (arg: unknown) => {
+    const a = arg as { start?: boolean; file?: string };
+    if (a.start) {
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return true;
+    }
+    if (!profiler) return false;
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    await writeFile(a.file!, JSON.stringify(profile));
+    return true;
+  },
   memoReads: (on: unknown) => {
     memoReads = on === true;
     answers.clear();

@@ -46,6 +46,14 @@ const DEADLINE_MS = 8 * 60_000;
 /** Extra node flags for the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 const GATEWAY_FLAGS = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 /**
+ * When set, each measured window of a gateway is profiled on its own (the inspector's CPU profiler,
+ * started and stopped over IPC) into this folder as `<n>-<scenario kind>.cpuprofile`; summarise one
+ * with `npx tsx bench/profile-summary.ts <file>`. The profiler costs CPU: figures of such a run are
+ * not comparable with others.
+ */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ?? '';
+let profileSeq = 0;
+/**
  * The gateway runs as compiled JavaScript (tsconfig.bench.json: dist/bench/gateway-process.js over
  * dist/src), as `npm start` runs it; BENCH_GATEWAY_RUNTIME=tsx runs the TypeScript through tsx instead.
  */
@@ -88,8 +96,12 @@ interface Measured { cpu: Cpu; serverCpu: Record<string, Cpu> }
  */
 async function load<T>(scenario: Record<string, unknown>, measure: Record<string, Child> = {}, handlers: Handlers = {}): Promise<T & Measured> {
   const samples: Record<string, NodeJS.CpuUsage[]> = {};
+  const profiled = PROFILE_DIR && measure.gateway ? join(PROFILE_DIR, `${++profileSeq}-${String(scenario.kind)}.cpuprofile`) : null;
   const sample = async () => {
+    const ending = Object.keys(samples).length > 0;
+    if (profiled && ending) await measure.gateway!.call('profile', { file: profiled });
     await Promise.all(Object.entries(measure).map(async ([name, c]) => (samples[name] ??= []).push(await c.call<NodeJS.CpuUsage>('cpu'))));
+    if (profiled && !ending) await measure.gateway!.call('profile', { start: true });
   };
   const c = await spawnChild('load.ts', { args: [JSON.stringify(scenario)], handlers: { window: sample, ...handlers }, timeoutMs: 120_000 }, false);
   children.add(c);

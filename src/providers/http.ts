@@ -121,12 +121,21 @@ const operationScope = new AsyncLocalStorage<OperationScope>();
 
 /** Runs `fn` as one provider operation bounded by `deadlineMs`; nested calls join the running one. */
 function createDeadline(provider: ProviderName, deadlineMs: number) {
-  const policy = timeout(deadlineMs, TimeoutStrategy.Aggressive);
+  // The operation's signal is its own, aborted when the deadline passes or the operation fails
+  // (attempts still running stop), never when it succeeds: nothing is in flight then, and abort()
+  // builds a DOMException with its stack (about 2 % of a provider-bound mutation's CPU, profiled;
+  // cockatiel aborts on every return unless told not to).
+  const policy = timeout(deadlineMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   return async <T>(fn: () => Promise<T>): Promise<T> => {
     if (operationScope.getStore()) return fn();
+    const ended = new AbortController();
     try {
-      return await policy.execute((_ctx, signal) => operationScope.run({ signal, deadlineAt: Date.now() + deadlineMs }, fn));
+      return await policy.execute((_ctx, timedOut) => {
+        timedOut.addEventListener('abort', () => ended.abort(), { once: true });
+        return operationScope.run({ signal: ended.signal, deadlineAt: Date.now() + deadlineMs }, fn);
+      });
     } catch (e) {
+      ended.abort();
       if (!(e instanceof TaskCancelledError)) throw e;
       throw new ProviderCallError({
         provider,
