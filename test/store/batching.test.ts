@@ -73,4 +73,16 @@ describe('batched statements', () => {
     expect(n).toBe(1);
     expect(await base.listWebhookEvents({ providerConnectionId: conn })).toHaveLength(10);
   });
+
+  it('12 concurrent state writes over 12 connections, in two shapes, are two UPDATEs', async () => {
+    const recs: ConnectionRecord[] = [];
+    for (let i = 0; i < 12; i++) recs.push(await base.insertConnection(newConnection()));
+    const at = new Date('2026-03-04T05:06:07.008Z');
+    let got: (ConnectionRecord | null)[] = [];
+    const n = await statementsFor(async () => {
+      got = await Promise.all(recs.map((r, i) => (i % 2 ? counted.updateState(r.id, { status: 'LOGIN_REQUIRED', statusChangedAt: at }, 1) : counted.updateState(r.id, { products: ['auth'] }))));
+    });
+    expect(n).toBe(2);
+    expect(got.map((r) => [r!.status, r!.products, r!.version])).toEqual(recs.map((_, i) => (i % 2 ? ['LOGIN_REQUIRED', ['transactions'], 2] : ['CONNECTED', ['auth'], 2])));
+  });
 });

@@ -455,6 +455,69 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(await outcomeOf(gone.id)).toBeNull();
       });
 
+      it('concurrent writers (batched statements) each get their own write, columns and outcome', async () => {
+        const recs: ConnectionRecord[] = [];
+        for (let i = 0; i < 6; i++) recs.push(await store.insertConnection(newConnection()));
+        const gone = recs[5]!;
+        await store.deleteConnection(gone.id);
+        const events = [];
+        for (let i = 0; i < 6; i++) {
+          events.push((await store.recordWebhookEvent({ provider: 'PLAID', dedupeKey: null, eventType: 'ITEM.ERROR', providerConnectionId: recs[i]!.providerConnectionId, occurredAt: null, payload: { i } }))!);
+        }
+        const at = new Date('2026-01-02T03:04:05.006Z');
+        const err = { providerCode: 'ITEM_LOGIN_REQUIRED', providerType: 'ITEM_ERROR', message: 'log in', displayMessage: null };
+        const inst = { id: 'ins_7', name: 'Bank 7', logoUrl: null, primaryColor: '#000000' };
+        const got = await Promise.allSettled([
+          store.updateState(recs[0]!.id, { status: 'LOGIN_REQUIRED', error: err, statusChangedAt: at }, 1, { eventId: events[0]!.id, outcome: 'applied' }),
+          store.updateState(recs[1]!.id, { products: ['auth', 'transactions'] }),
+          store.updateState(recs[2]!.id, { institution: inst, consentExpiresAt: at, lastEventAt: null }, 1, { eventId: events[2]!.id, outcome: 'unchanged' }),
+          // A stale expected version: conflict, and no outcome.
+          store.updateState(recs[3]!.id, { status: 'DISCONNECTED' }, 7, { eventId: events[3]!.id, outcome: 'applied' }),
+          store.updateState(recs[4]!.id, { status: 'LOGIN_REQUIRED', error: err, statusChangedAt: at }, 1),
+          store.updateState(gone.id, { status: 'LOGIN_REQUIRED' }, 1, { eventId: events[5]!.id, outcome: 'applied' }),
+        ]);
+        const value = (i: number) => (got[i] as PromiseFulfilledResult<ConnectionRecord | null>).value;
+        expect(got.map((g) => g.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect(value(0)).toEqual({ ...recs[0], status: 'LOGIN_REQUIRED', error: err, statusChangedAt: at, version: 2 });
+        expect(value(1)).toEqual({ ...recs[1], products: ['auth', 'transactions'], version: 2 });
+        expect(value(2)).toEqual({ ...recs[2], institution: inst, consentExpiresAt: at, lastEventAt: null, version: 2 });
+        expect((got[3] as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionConflictError);
+        expect(value(4)).toEqual({ ...recs[4], status: 'LOGIN_REQUIRED', error: err, statusChangedAt: at, version: 2 });
+        expect(value(5)).toBeNull();
+        expect((await store.getConnections([recs[3]!.id]))[0]).toEqual(recs[3]);
+        const outcomes = await Promise.all(events.map(async (e) => (await store.listWebhookEvents({ providerConnectionId: e.providerConnectionId! }))[0]!.outcome));
+        expect(outcomes).toEqual(['applied', null, 'unchanged', null, null, null]);
+      });
+
+      it('two writes of one connection in one turn land in the order asked', async () => {
+        const rec = await store.insertConnection(newConnection());
+        // Same columns (one statement shape) and a third of another shape in between.
+        const [a, c, b] = await Promise.all([
+          store.updateState(rec.id, { status: 'LOGIN_REQUIRED' }),
+          store.updateState(rec.id, { products: ['a'] }),
+          store.updateState(rec.id, { status: 'DISCONNECTED' }),
+        ]);
+        expect(a).toMatchObject({ status: 'LOGIN_REQUIRED', products: ['transactions'], version: 2 });
+        expect(c).toMatchObject({ products: ['a'] });
+        expect(b).toMatchObject({ status: 'DISCONNECTED', version: a!.version + 2 });
+        expect((await store.getConnections([rec.id]))[0]).toMatchObject({ status: 'DISCONNECTED', products: ['a'], version: 4 });
+      });
+
+      it('a write the database refuses fails alone; its neighbours in the batch are written', async () => {
+        const ok = await store.insertConnection(newConnection());
+        const bad = await store.insertConnection(newConnection());
+        // jsonb refuses the NUL character.
+        const nul = { providerCode: 'X', providerType: null, message: 'a\u0000b', displayMessage: null };
+        const fine = { providerCode: 'X', providerType: null, message: 'ab', displayMessage: null };
+        // Same columns: one statement, which the database refuses as a whole.
+        const got = await Promise.allSettled([
+          store.updateState(ok.id, { status: 'LOGIN_REQUIRED', error: fine }, 1),
+          store.updateState(bad.id, { status: 'LOGIN_REQUIRED', error: nul }, 1),
+        ]);
+        expect(got.map((g) => g.status)).toEqual(['fulfilled', 'rejected']);
+        expect((await store.getConnections([ok.id, bad.id])).map((r) => [r!.status, r!.version])).toEqual([['LOGIN_REQUIRED', 2], ['CONNECTED', 1]]);
+      });
+
       it('refuses an invalid status', async () => {
         const rec = await store.insertConnection(newConnection());
         await expect(store.updateState(rec.id, { status: 'WHATEVER' as ConnectionStatus })).rejects.toThrow();

@@ -119,12 +119,104 @@ export async function writeState(
         .selectAll()
         .executeTakeFirst()
     : update.executeTakeFirst());
+  return written(db, id, row, expectedVersion);
+}
+
+/** A state write's answer: the record, null when the row is gone, or a conflict when it moved on. */
+async function written(db: Kysely<Database>, id: string, row: unknown, expectedVersion: number | undefined): Promise<ConnectionRecord | null> {
   if (row) return toRecord(row);
   if (expectedVersion === undefined) return null;
   // Nothing matched: either the row is gone (null) or it moved on (conflict).
   const exists = await db.selectFrom('connections').select('version').where('id', '=', id).executeTakeFirst();
   if (!exists) return null;
   throw new ConnectionConflictError();
+}
+
+/** The SQL type of every column a state patch may set (stateSet), for the batched write's VALUES. */
+const STATE_COLUMN_TYPES: Readonly<Record<string, string>> = {
+  status: 'text',
+  error: 'jsonb',
+  institution: 'jsonb',
+  products: 'text[]',
+  consent_expires_at: 'timestamptz',
+  expiring_until: 'timestamptz',
+  last_synced_at: 'timestamptz',
+  status_changed_at: 'timestamptz',
+  state_refreshed_at: 'timestamptz',
+  last_event_at: 'timestamptz',
+  transactions_updated_at: 'timestamptz',
+};
+
+interface StateWrite {
+  id: string;
+  set: Updateable<ConnectionsTable>;
+  expectedVersion: number | undefined;
+  eventOutcome: WebhookOutcomeWrite | undefined;
+}
+
+/** One state write's answer from a batch: the row written (null when none matched), or its error. */
+type StateWriteResult = { row: unknown } | { error: unknown };
+
+/**
+ * Several state writes (writeState's compare-and-set, each with its own columns and its webhook
+ * outcome) as few statements: one UPDATE ... FROM (VALUES ...) per set of columns. A connection
+ * written twice in one batch is written by two statements, in the order asked, so the second sees
+ * the first (a compare-and-set then conflicts, as it would unbatched). Never throws: a statement
+ * the database refuses is run again item by item, so its error reaches only the write that
+ * caused it, and a statement that already succeeded is never run twice.
+ */
+async function writeStates(db: Kysely<Database>, writes: readonly StateWrite[]): Promise<StateWriteResult[]> {
+  const statements: { columns: string[]; ids: Set<string>; items: number[] }[] = [];
+  writes.forEach((w, i) => {
+    const columns = Object.keys(w.set).sort();
+    const key = columns.join(',');
+    const id = w.id.toLowerCase();
+    let st = statements.find((x) => x.columns.join(',') === key && !x.ids.has(id));
+    if (!st) statements.push((st = { columns, ids: new Set(), items: [] }));
+    st.ids.add(id);
+    st.items.push(i);
+  });
+  const results: StateWriteResult[] = writes.map(() => ({ row: null }));
+  for (const st of statements) {
+    try {
+      await writeStatement(db, writes, st.columns, st.items, results);
+    } catch (e) {
+      if (st.items.length === 1) results[st.items[0]!] = { error: e };
+      else {
+        for (const i of st.items) await writeStatement(db, writes, st.columns, [i], results).catch((err: unknown) => (results[i] = { error: err }));
+      }
+    }
+  }
+  return results;
+}
+
+/** One UPDATE ... FROM (VALUES ...) for `items` (one set of columns, distinct connections). */
+async function writeStatement(db: Kysely<Database>, writes: readonly StateWrite[], columns: string[], items: number[], results: StateWriteResult[]): Promise<void> {
+  const cast = (c: string) => {
+    const type = STATE_COLUMN_TYPES[c];
+    if (!type) throw new Error(`no SQL type for state column ${c}`);
+    return sql.raw(type);
+  };
+  const values = items.map((i) => {
+    const w = writes[i]!;
+    const set = w.set as Record<string, unknown>;
+    return sql`(${sql.join([sql`${i}::int`, sql`${w.id}::uuid`, sql`${w.expectedVersion ?? null}::int`, ...columns.map((c) => sql`${set[c] ?? null}::${cast(c)}`)])})`;
+  });
+  const assignments = [...columns.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`), sql`version = c.version + 1`];
+  const outcomes = items.filter((i) => writes[i]!.eventOutcome).map((i) => sql`(${i}::int, ${writes[i]!.eventOutcome!.eventId}::uuid, ${writes[i]!.eventOutcome!.outcome}::text)`);
+  const valuesCte = sql`v(${sql.join([sql`idx`, sql`id`, sql`expected`, ...columns.map((c) => sql.ref(c))])}) as (values ${sql.join(values)})`;
+  const update = sql`update connections as c set ${sql.join(assignments)}
+    from v where c.id = v.id and (v.expected is null or c.version = v.expected)
+    returning ${sql.join(CONNECTION_COLUMNS.map((c) => sql`c.${sql.ref(c)}`))}, v.idx as batch_idx`;
+  // The outcome is written only for a delivery whose state was (joined on what the update returned).
+  const query = outcomes.length > 0
+    ? sql<{ batch_idx: number }>`with ${valuesCte}, written as (${update}),
+        o(idx, event_id, outcome) as (values ${sql.join(outcomes)}),
+        recorded as (update webhook_events as e set outcome = o.outcome from o join written as w on w.batch_idx = o.idx where e.id = o.event_id)
+        select * from written`
+    : sql<{ batch_idx: number }>`with ${valuesCte} ${update}`;
+  const { rows } = await query.execute(db);
+  for (const r of rows) results[Number(r.batch_idx)] = { row: r };
 }
 
 type ConnectionQueries = Pick<
@@ -156,6 +248,8 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): Co
     const found = new Map(rows.map((r) => [providerKey(r.provider, r.provider_connection_id), r]));
     return keys.map((k) => found.get(providerKey(k.provider, k.providerConnectionId)) ?? null);
   });
+
+  const stateWrites = turnBatcher((writes: readonly StateWrite[]) => writeStates(db, writes));
 
   return {
     async insertConnection(input: NewConnection) {
@@ -272,7 +366,12 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): Co
 
     async updateState(id: string, input: ConnectionStatePatch, expectedVersion?: number, eventOutcome?: WebhookOutcomeWrite) {
       if (!isUuid(id)) return null;
-      return writeState(db, id, stateSet(statePatch.parse(input)), expectedVersion, eventOutcome);
+      const set = stateSet(statePatch.parse(input));
+      if (eventOutcome && !isUuid(eventOutcome.eventId)) throw new Error('eventOutcome.eventId is not a UUID');
+      // Concurrent writers (webhook deliveries above all) share statements: batch.ts, writeStates.
+      const result = await stateWrites({ id, set, expectedVersion, eventOutcome });
+      if ('error' in result) throw result.error;
+      return written(db, id, result.row, expectedVersion);
     },
 
     async deleteConnection(id) {
