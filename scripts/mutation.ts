@@ -157,9 +157,38 @@ const MUTANTS: Mutant[] = [
   {
     what: "a webhook's outcome written even when its state write lost the race",
     file: 'src/store/sql/connections.ts',
-    from: '.where(sql<boolean>`exists (select 1 from written)`)',
-    to: ".where(sql<boolean>`true`)",
+    from: 'set outcome = o.outcome from o join written as w on w.batch_idx = o.idx where e.id = o.event_id',
+    to: 'set outcome = o.outcome from o where e.id = o.event_id',
     tests: ['test/store/pglite.test.ts'],
+  },
+  // Batched statements (round 2, performance, third session).
+  {
+    what: 'a failed batch fails every caller in it, not only the one the database refused',
+    file: 'src/store/sql/batch.ts',
+    from: 'for (const w of batch) answered([w]).then(([o]) => w.resolve(o!), w.reject);',
+    to: 'for (const w of batch) w.reject(e);',
+    tests: ['test/store/pglite.test.ts', 'test/store/batch.test.ts'],
+  },
+  {
+    what: 'two writes of one connection in one batched statement (one of them silently lost)',
+    file: 'src/store/sql/connections.ts',
+    from: "let st = statements.find((x) => x.columns.join(',') === key && !x.ids.has(id));",
+    to: "let st = statements.find((x) => x.columns.join(',') === key);",
+    tests: ['test/store/pglite.test.ts'],
+  },
+  {
+    what: "a refused state statement's neighbours fail with it",
+    file: 'src/store/sql/connections.ts',
+    from: 'for (const i of st.items) await writeStatement(db, writes, st.columns, [i], results).catch((err: unknown) => (results[i] = { error: err }));',
+    to: 'for (const i of st.items) results[i] = { error: e };',
+    tests: ['test/store/pglite.test.ts'],
+  },
+  {
+    what: 'a provider operation that failed leaves its attempts running until the deadline',
+    file: 'src/providers/http.ts',
+    from: '      ended.abort();\n',
+    to: '\n',
+    tests: ['test/reliability/operation-end.test.ts'],
   },
   {
     what: 'compiled execution for documents of several operations (a GET could run a mutation)',

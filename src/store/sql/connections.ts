@@ -87,16 +87,15 @@ export function stateSet(p: z.infer<typeof statePatch>): Updateable<ConnectionsT
 }
 
 /**
- * Writes `set` and bumps the version. With `expectedVersion`, throws ConnectionConflictError
- * when the row moved on. Returns null when the row is gone. With `eventOutcome`, the webhook
- * event's outcome is written by the same statement, and only if the state was.
+ * Writes `set` and bumps the version, inside a transaction (replaceAccounts; updateState goes
+ * through writeStates). With `expectedVersion`, throws ConnectionConflictError when the row moved
+ * on. Returns null when the row is gone.
  */
 export async function writeState(
   db: Kysely<Database>,
   id: string,
   set: Updateable<ConnectionsTable>,
   expectedVersion: number | undefined,
-  eventOutcome?: WebhookOutcomeWrite,
 ): Promise<ConnectionRecord | null> {
   let q = db
     .updateTable('connections')
@@ -104,22 +103,7 @@ export async function writeState(
     .set((eb) => ({ version: eb('version', '+', 1) }))
     .where('id', '=', id);
   if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
-  const update = q.returning(CONNECTION_COLUMNS);
-  const row = await (eventOutcome
-    ? db
-        .with('written', () => update)
-        .with('outcome', (w) =>
-          w
-            .updateTable('webhook_events')
-            .set({ outcome: eventOutcome.outcome })
-            .where('id', '=', eventOutcome.eventId)
-            .where(sql<boolean>`exists (select 1 from written)`),
-        )
-        .selectFrom('written')
-        .selectAll()
-        .executeTakeFirst()
-    : update.executeTakeFirst());
-  return written(db, id, row, expectedVersion);
+  return written(db, id, await q.returning(CONNECTION_COLUMNS).executeTakeFirst(), expectedVersion);
 }
 
 /** A state write's answer: the record, null when the row is gone, or a conflict when it moved on. */
