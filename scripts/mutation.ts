@@ -184,6 +184,13 @@ const MUTANTS: Mutant[] = [
     tests: ['test/store/pglite.test.ts'],
   },
   {
+    what: "a re-read's read times written even when its compare-and-set lost",
+    file: 'src/store/sql/accounts-transactions.ts',
+    from: 'where a.id = v.id and exists (select 1 from written))',
+    to: 'where a.id = v.id)',
+    tests: ['test/store/pglite.test.ts'],
+  },
+  {
     what: 'a provider operation that failed leaves its attempts running until the deadline',
     file: 'src/providers/http.ts',
     from: '      ended.abort();\n',

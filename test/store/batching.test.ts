@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenCipher } from '../../src/store/crypto.js';
 import { openPgliteStore } from '../../src/store/pglite.js';
 import { createSqlStore, type SqlConnectionStore } from '../../src/store/sql-store.js';
+import type { Decimal } from '../../src/domain/decimal.js';
 import type { ConnectionRecord } from '../../src/store/store.js';
 import { newConnection } from './store-suite.js';
 
@@ -16,12 +17,14 @@ const cipher = createTokenCipher(randomBytes(32));
 let base: SqlConnectionStore;
 let counted: SqlConnectionStore;
 let statements = 0;
+// Counted when a result comes back: once per statement executed (a query builder embedded in a
+// raw statement is transformed, but not executed, on its own). BEGIN and COMMIT are not counted.
 const counter: KyselyPlugin = {
-  transformQuery: (args) => {
+  transformQuery: (args) => args.node,
+  transformResult: async (args) => {
     statements++;
-    return args.node;
+    return args.result;
   },
-  transformResult: async (args) => args.result,
 };
 
 beforeAll(async () => {
@@ -84,5 +87,18 @@ describe('batched statements', () => {
     });
     expect(n).toBe(2);
     expect(got.map((r) => [r!.status, r!.products, r!.version])).toEqual(recs.map((_, i) => (i % 2 ? ['LOGIN_REQUIRED', ['transactions'], 2] : ['CONNECTED', ['auth'], 2])));
+  });
+
+  it('a re-read that finds the same accounts is two statements (the batched read, one compare-and-set), not a transaction', async () => {
+    const rec = await base.insertConnection(newConnection());
+    const asOf = new Date('2026-05-01T00:00:00.000Z');
+    const accounts = [{ providerAccountId: 'a1', name: 'Checking', officialName: null, mask: '0001', type: 'DEPOSITORY' as const, subtype: 'checking', providerType: 'depository/checking', balances: { current: '1.00' as Decimal, available: null, limit: null, currency: 'USD', asOf } }];
+    await base.replaceAccounts(rec.id, accounts, { at: asOf, expectedVersion: 1 });
+    let got: unknown = null;
+    const n = await statementsFor(async () => {
+      got = await counted.replaceAccounts(rec.id, accounts, { at: new Date('2026-05-02T00:00:00.000Z'), expectedVersion: 2 });
+    });
+    expect(n).toBe(2);
+    expect(got).toMatchObject({ accountsChanged: false, record: { version: 3 } });
   });
 });

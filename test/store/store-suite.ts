@@ -609,6 +609,33 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(await changed([acct('b')], t2)).toBe(true); // one gone
       });
 
+      it('with expectedVersion, the same accounts read again: state and read times in one compare-and-set', async () => {
+        const rec = await store.insertConnection(newConnection());
+        const t1 = new Date('2026-04-01T00:00:00.000Z');
+        const t2 = new Date('2026-04-02T00:00:00.000Z');
+        const t3 = new Date('2026-04-03T00:00:00.000Z');
+        const read = (asOf: Date) => [acct('a', { balances: { current: '5.00' as Decimal, available: null, limit: null, currency: 'USD', asOf } }), acct('b')];
+        const first = await store.replaceAccounts(rec.id, read(t1), { at: t1, expectedVersion: 1 });
+        expect(first).toMatchObject({ accountsChanged: true, record: { version: 2, accountsUpdatedAt: t1 } });
+        // Same accounts, a day later, with a status change: both written, the accounts unchanged.
+        const again = await store.replaceAccounts(rec.id, read(t2), { at: t2, patch: { status: 'LOGIN_REQUIRED', stateRefreshedAt: t2 }, expectedVersion: 2 });
+        expect(again).toEqual({ accountsChanged: false, record: { ...first!.record, status: 'LOGIN_REQUIRED', stateRefreshedAt: t2, accountsUpdatedAt: t2, version: 3 } });
+        expect((await store.listAccounts([rec.id]))[0]!.map((a) => [a.providerAccountId, a.balances.asOf, a.updatedAt])).toEqual([['a', t2, t2], ['b', acct('b').balances.asOf, t2]]);
+        // A stale version with the same accounts: a conflict, and neither the state nor a read time moves.
+        await expect(store.replaceAccounts(rec.id, read(t3), { at: t3, patch: { status: 'DISCONNECTED' }, expectedVersion: 2 })).rejects.toBeInstanceOf(ConnectionConflictError);
+        expect((await store.getConnections([rec.id]))[0]).toEqual(again!.record);
+        expect((await store.listAccounts([rec.id]))[0]!.map((a) => a.balances.asOf)).toEqual([t2, acct('b').balances.asOf]);
+        // Accounts another writer changed since the caller's read: the caller's version is stale, so it conflicts
+        // even when its accounts are the ones now stored.
+        const changedByOther = [acct('a', { name: 'Renamed', balances: { current: '5.00' as Decimal, available: null, limit: null, currency: 'USD', asOf: t3 } })];
+        expect((await store.replaceAccounts(rec.id, changedByOther, { at: t3, expectedVersion: 3 }))?.accountsChanged).toBe(true);
+        await expect(store.replaceAccounts(rec.id, changedByOther, { at: t3, patch: { status: 'CONNECTED' }, expectedVersion: 3 })).rejects.toBeInstanceOf(ConnectionConflictError);
+        expect((await store.getConnections([rec.id]))[0]).toMatchObject({ status: 'LOGIN_REQUIRED', version: 4 });
+        // A connection deleted meanwhile: null.
+        await store.deleteConnection(rec.id);
+        expect(await store.replaceAccounts(rec.id, changedByOther, { at: t3, expectedVersion: 4 })).toBeNull();
+      });
+
       it('lists the accounts of many connections in the order asked', async () => {
         const a = await store.insertConnection(newConnection());
         const b = await store.insertConnection(newConnection());

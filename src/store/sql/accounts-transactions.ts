@@ -7,8 +7,9 @@ import { transactionRowId, type ProviderTransaction } from '../../domain/transac
 import type { SyncCursorState } from '../../domain/transactions-sync.js';
 import type { AccountRecord, ConnectionStore } from '../store.js';
 import type { AccountsTable, Database } from '../schema.js';
-import { statePatch, stateSet, writeState } from './connections.js';
-import { ACCOUNT_COLUMNS, calendarDay, decimal, inOrder, isUuid, toAccount, toCursor, toTransaction, uuids } from './rows.js';
+import { turnBatcher } from './batch.js';
+import { statePatch, stateSet, writeState, written } from './connections.js';
+import { ACCOUNT_COLUMNS, CONNECTION_COLUMNS, calendarDay, decimal, inOrder, isUuid, toAccount, toCursor, toTransaction, uuids } from './rows.js';
 
 /**
  * Sync cursor rows are bounded per connection (one row per page handed out would grow without
@@ -65,6 +66,14 @@ type AccountTransactionQueries = Pick<
 >;
 
 export function accountTransactionQueries(db: Kysely<Database>): AccountTransactionQueries {
+  // The stored accounts of concurrent re-reads, one statement for all (batch.ts).
+  const storedAccounts = turnBatcher(async (ids: readonly string[]) => {
+    const rows = await db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where('connection_id', 'in', uuids(ids)).orderBy('connection_id').orderBy('position').execute();
+    const byConnection = new Map<string, typeof rows>();
+    for (const r of rows) byConnection.set(String(r.connection_id).toLowerCase(), [...(byConnection.get(String(r.connection_id).toLowerCase()) ?? []), r]);
+    return ids.map((id) => byConnection.get(id.toLowerCase()) ?? []);
+  });
+
   return {
     async replaceAccounts(id, input, opts) {
       if (!isUuid(id)) return null;
@@ -72,6 +81,30 @@ export function accountTransactionQueries(db: Kysely<Database>): AccountTransact
       const set = { ...stateSet(statePatch.parse(opts.patch ?? {})), accounts_updated_at: z.date().parse(opts.at) };
       const providerIds = accounts.map((a) => a.providerAccountId);
       if (new Set(providerIds).size !== providerIds.length) throw new Error('duplicate providerAccountId in one accounts read');
+      if (opts.expectedVersion !== undefined && accounts.length > 0) {
+        // A re-read that finds the accounts as stored (the common case) writes the state and the
+        // accounts' read times in one compare-and-set statement, outside a transaction: every
+        // change of a connection's accounts goes through the transaction below and bumps the
+        // connection's version, so matching expectedVersion also proves these are still the
+        // accounts compared.
+        const stored = (await storedAccounts(id)).map(toAccount);
+        if (sameAccounts(stored, accounts)) {
+          const readTimes = accounts.map((a) => sql`(${accountRowId(id, a.providerAccountId)}::uuid, ${a.balances.asOf}::timestamptz)`);
+          const update = db
+            .updateTable('connections')
+            .set(set)
+            .set((eb) => ({ version: eb('version', '+', 1) }))
+            .where('id', '=', id)
+            .where('version', '=', opts.expectedVersion)
+            .returning(CONNECTION_COLUMNS);
+          const { rows } = await sql`with written as (${update}),
+            times as (update accounts as a set balances_as_of = v.as_of, updated_at = ${opts.at}
+                      from (values ${sql.join(readTimes)}) as v(id, as_of) where a.id = v.id and exists (select 1 from written))
+            select * from written`.execute(db);
+          const record = await written(db, id, rows[0], opts.expectedVersion);
+          return record && { record, accountsChanged: false };
+        }
+      }
       return db.transaction().execute(async (trx) => {
         // The connection row first: it serialises concurrent replacements of the same accounts.
         const record = await writeState(trx, id, set, opts.expectedVersion);
