@@ -172,8 +172,8 @@ const MUTANTS: Mutant[] = [
   {
     what: 'two writes of one connection in one batched statement (one of them silently lost)',
     file: 'src/store/sql/connections.ts',
-    from: "let st = statements.find((x) => x.columns.join(',') === key && !x.ids.has(id));",
-    to: "let st = statements.find((x) => x.columns.join(',') === key);",
+    from: 'let st = statements.find((x) => x.key === key && !x.ids.has(id));',
+    to: 'let st = statements.find((x) => x.key === key);',
     tests: ['test/store/pglite.test.ts'],
   },
   {

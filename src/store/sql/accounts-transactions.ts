@@ -65,14 +65,32 @@ type AccountTransactionQueries = Pick<
   'replaceAccounts' | 'listAccounts' | 'getAccounts' | 'saveTransactionsPage' | 'getTransactions' | 'getSyncCursor'
 >;
 
+/** Each account's row id and read time, as the VALUES of an update of read times. */
+const readTimes = (connectionId: string, accounts: readonly ProviderAccount[]) =>
+  sql.join(accounts.map((a) => sql`(${accountRowId(connectionId, a.providerAccountId)}::uuid, ${a.balances.asOf}::timestamptz)`));
+
 export function accountTransactionQueries(db: Kysely<Database>): AccountTransactionQueries {
+  /** The accounts of several connections in one read, per connection in the order of `connectionIds`. */
+  async function accountsOf(connectionIds: readonly string[]): Promise<AccountRecord[][]> {
+    const wanted = uuids(connectionIds);
+    if (wanted.length === 0) return connectionIds.map(() => []);
+    const rows = await db
+      .selectFrom('accounts')
+      .select(ACCOUNT_COLUMNS)
+      .where('connection_id', 'in', wanted)
+      .orderBy('connection_id')
+      .orderBy('position')
+      .execute();
+    const byConnection = new Map<string, AccountRecord[]>();
+    for (const row of rows) {
+      const a = toAccount(row);
+      const key = a.connectionId.toLowerCase();
+      byConnection.set(key, [...(byConnection.get(key) ?? []), a]);
+    }
+    return connectionIds.map((id) => (isUuid(id) ? byConnection.get(id.toLowerCase()) ?? [] : []));
+  }
   // The stored accounts of concurrent re-reads, one statement for all (batch.ts).
-  const storedAccounts = turnBatcher(async (ids: readonly string[]) => {
-    const rows = await db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where('connection_id', 'in', uuids(ids)).orderBy('connection_id').orderBy('position').execute();
-    const byConnection = new Map<string, typeof rows>();
-    for (const r of rows) byConnection.set(String(r.connection_id).toLowerCase(), [...(byConnection.get(String(r.connection_id).toLowerCase()) ?? []), r]);
-    return ids.map((id) => byConnection.get(id.toLowerCase()) ?? []);
-  });
+  const storedAccounts = turnBatcher(accountsOf);
 
   return {
     async replaceAccounts(id, input, opts) {
@@ -87,9 +105,7 @@ export function accountTransactionQueries(db: Kysely<Database>): AccountTransact
         // change of a connection's accounts goes through the transaction below and bumps the
         // connection's version, so matching expectedVersion also proves these are still the
         // accounts compared.
-        const stored = (await storedAccounts(id)).map(toAccount);
-        if (sameAccounts(stored, accounts)) {
-          const readTimes = accounts.map((a) => sql`(${accountRowId(id, a.providerAccountId)}::uuid, ${a.balances.asOf}::timestamptz)`);
+        if (sameAccounts(await storedAccounts(id), accounts)) {
           const update = db
             .updateTable('connections')
             .set(set)
@@ -99,7 +115,7 @@ export function accountTransactionQueries(db: Kysely<Database>): AccountTransact
             .returning(CONNECTION_COLUMNS);
           const { rows } = await sql`with written as (${update}),
             times as (update accounts as a set balances_as_of = v.as_of, updated_at = ${opts.at}
-                      from (values ${sql.join(readTimes)}) as v(id, as_of) where a.id = v.id and exists (select 1 from written))
+                      from (values ${readTimes(id, accounts)}) as v(id, as_of) where a.id = v.id and exists (select 1 from written))
             select * from written`.execute(db);
           const record = await written(db, id, rows[0], opts.expectedVersion);
           return record && { record, accountsChanged: false };
@@ -115,9 +131,8 @@ export function accountTransactionQueries(db: Kysely<Database>): AccountTransact
           // The same accounts in the same order: only their read times move (asOf is the read
           // time when the provider gives none), in one statement instead of a delete and an upsert.
           if (accounts.length > 0) {
-            const readTimes = accounts.map((a) => sql`(${accountRowId(id, a.providerAccountId)}::uuid, ${a.balances.asOf}::timestamptz)`);
             await sql`update accounts as a set balances_as_of = v.as_of, updated_at = ${opts.at}
-                      from (values ${sql.join(readTimes)}) as v(id, as_of) where a.id = v.id`.execute(trx);
+                      from (values ${readTimes(id, accounts)}) as v(id, as_of) where a.id = v.id`.execute(trx);
           }
           return { record, accountsChanged };
         }
@@ -169,24 +184,7 @@ export function accountTransactionQueries(db: Kysely<Database>): AccountTransact
       });
     },
 
-    async listAccounts(connectionIds) {
-      const wanted = uuids(connectionIds);
-      if (wanted.length === 0) return connectionIds.map(() => []);
-      const rows = await db
-        .selectFrom('accounts')
-        .select(ACCOUNT_COLUMNS)
-        .where('connection_id', 'in', wanted)
-        .orderBy('connection_id')
-        .orderBy('position')
-        .execute();
-      const byConnection = new Map<string, AccountRecord[]>();
-      for (const row of rows) {
-        const a = toAccount(row);
-        const key = a.connectionId.toLowerCase();
-        byConnection.set(key, [...(byConnection.get(key) ?? []), a]);
-      }
-      return connectionIds.map((id) => (isUuid(id) ? byConnection.get(id.toLowerCase()) ?? [] : []));
-    },
+    listAccounts: accountsOf,
 
     async getAccounts(ids) {
       const wanted = uuids(ids);

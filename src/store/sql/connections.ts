@@ -150,13 +150,13 @@ type StateWriteResult = { row: unknown } | { error: unknown };
  * caused it, and a statement that already succeeded is never run twice.
  */
 async function writeStates(db: Kysely<Database>, writes: readonly StateWrite[]): Promise<StateWriteResult[]> {
-  const statements: { columns: string[]; ids: Set<string>; items: number[] }[] = [];
+  const statements: { key: string; columns: string[]; ids: Set<string>; items: number[] }[] = [];
   writes.forEach((w, i) => {
     const columns = Object.keys(w.set).sort();
     const key = columns.join(',');
     const id = w.id.toLowerCase();
-    let st = statements.find((x) => x.columns.join(',') === key && !x.ids.has(id));
-    if (!st) statements.push((st = { columns, ids: new Set(), items: [] }));
+    let st = statements.find((x) => x.key === key && !x.ids.has(id));
+    if (!st) statements.push((st = { key, columns, ids: new Set(), items: [] }));
     st.ids.add(id);
     st.items.push(i);
   });
