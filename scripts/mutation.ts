@@ -157,8 +157,8 @@ const MUTANTS: Mutant[] = [
   {
     what: "a webhook's outcome written even when its state write lost the race",
     file: 'src/store/sql/connections.ts',
-    from: 'set outcome = o.outcome from o join written as w on w.batch_idx = o.idx where e.id = o.event_id',
-    to: 'set outcome = o.outcome from o where e.id = o.event_id',
+    from: 'set outcome = v.outcome from written as w join v on v.idx = w.batch_idx where e.id = v.event_id',
+    to: 'set outcome = v.outcome from v where e.id = v.event_id',
     tests: ['test/store/pglite.test.ts'],
   },
   // Batched statements (round 2, performance, third session).
@@ -185,9 +185,9 @@ const MUTANTS: Mutant[] = [
   },
   {
     what: "a re-read's read times written even when its compare-and-set lost",
-    file: 'src/store/sql/accounts-transactions.ts',
-    from: 'where a.id = v.id and exists (select 1 from written))',
-    to: 'where a.id = v.id)',
+    file: 'src/store/sql/connections.ts',
+    from: 'from written as w join v on v.idx = w.batch_idx cross join lateral unnest',
+    to: 'from v cross join lateral unnest',
     tests: ['test/store/pglite.test.ts'],
   },
   {

@@ -6,7 +6,7 @@ import type { TokenCipher } from './crypto.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations.js';
 import type { Database } from './schema.js';
 import { accountTransactionQueries } from './sql/accounts-transactions.js';
-import { connectionQueries } from './sql/connections.js';
+import { connectionQueries, stateWriter } from './sql/connections.js';
 import { verifyKey } from './sql/credentials.js';
 import { providerUserQueries } from './sql/provider-users.js';
 import { webhookEventQueries } from './sql/webhook-events.js';
@@ -26,6 +26,8 @@ export function createSqlStore(
 ): SqlConnectionStore {
   const { cipher } = opts;
   let closed: Promise<void> | null = null;
+  // One batcher for every compare-and-set, so re-reads and webhook deliveries share statements.
+  const writeStateBatched = stateWriter(db);
 
   return {
     db,
@@ -48,8 +50,8 @@ export function createSqlStore(
       return closed;
     },
 
-    ...connectionQueries(db, cipher),
-    ...accountTransactionQueries(db),
+    ...connectionQueries(db, cipher, writeStateBatched),
+    ...accountTransactionQueries(db, writeStateBatched),
     ...webhookEventQueries(db),
     ...providerUserQueries(db),
   };

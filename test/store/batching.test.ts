@@ -101,4 +101,20 @@ describe('batched statements', () => {
     expect(n).toBe(2);
     expect(got).toMatchObject({ accountsChanged: false, record: { version: 3 } });
   });
+  it('10 concurrent re-reads that find their accounts unchanged are two statements: one read, one compare-and-set', async () => {
+    const asOf = new Date('2026-05-01T00:00:00.000Z');
+    const accounts = [{ providerAccountId: 'a1', name: 'Checking', officialName: null, mask: '0001', type: 'DEPOSITORY' as const, subtype: 'checking', providerType: 'depository/checking', balances: { current: '1.00' as Decimal, available: null, limit: null, currency: 'USD', asOf } }];
+    const recs: ConnectionRecord[] = [];
+    for (let i = 0; i < 10; i++) {
+      const rec = await base.insertConnection(newConnection());
+      await base.replaceAccounts(rec.id, accounts, { at: asOf, expectedVersion: 1 });
+      recs.push(rec);
+    }
+    let got: unknown[] = [];
+    const n = await statementsFor(async () => {
+      got = await Promise.all(recs.map((r) => counted.replaceAccounts(r.id, accounts, { at: new Date('2026-05-02T00:00:00.000Z'), expectedVersion: 2 })));
+    });
+    expect(n).toBe(2);
+    expect(got).toEqual(recs.map((r) => expect.objectContaining({ accountsChanged: false, record: expect.objectContaining({ id: r.id, version: 3 }) })));
+  });
 });

@@ -636,6 +636,47 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(await store.replaceAccounts(rec.id, changedByOther, { at: t3, expectedVersion: 4 })).toBeNull();
       });
 
+      it('concurrent re-reads of unchanged accounts (batched compare-and-sets) each write only their own state and read times', async () => {
+        const recs: ConnectionRecord[] = [];
+        for (let i = 0; i < 5; i++) recs.push(await store.insertConnection(newConnection()));
+        const t0 = new Date('2026-06-01T00:00:00.000Z');
+        const at = new Date('2026-06-02T10:00:00.000Z');
+        const bal = (current: string, asOf: Date) => ({ current: current as Decimal, available: null, limit: null, currency: 'USD', asOf });
+        // Each connection's accounts differ, so a read time written to the wrong row would show.
+        const read = (i: number, asOf: (k: number) => Date) => [acct(`c${i}-a`, { balances: bal(`${i}.00`, asOf(0)) }), acct(`c${i}-b`, { balances: bal(`${i}.50`, asOf(1)) })];
+        for (const [i, r] of recs.entries()) await store.replaceAccounts(r.id, read(i, () => t0), { at: t0, expectedVersion: 1 });
+        await store.deleteConnection(recs[4]!.id);
+        const newTime = (i: number) => (k: number) => new Date(Date.UTC(2026, 5, 2, i, k, 0, 123));
+        const got = await Promise.allSettled(
+          recs.map((r, i) =>
+            store.replaceAccounts(r.id, read(i, newTime(i)), {
+              at,
+              patch: i === 1 ? { status: 'LOGIN_REQUIRED', statusChangedAt: at, stateRefreshedAt: at } : { stateRefreshedAt: at },
+              // Connection 2 was read at a version another writer has since passed: a conflict.
+              expectedVersion: i === 2 ? 1 : 2,
+            }),
+          ),
+        );
+        expect(got.map((g) => g.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect((got[2] as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionConflictError);
+        const value = (i: number) => (got[i] as PromiseFulfilledResult<{ record: ConnectionRecord; accountsChanged: boolean } | null>).value;
+        expect(value(0)).toEqual({ accountsChanged: false, record: { ...recs[0], stateRefreshedAt: at, accountsUpdatedAt: at, version: 3 } });
+        expect(value(1)).toEqual({ accountsChanged: false, record: { ...recs[1], status: 'LOGIN_REQUIRED', statusChangedAt: at, stateRefreshedAt: at, accountsUpdatedAt: at, version: 3 } });
+        expect(value(3)!.record).toMatchObject({ status: 'CONNECTED', version: 3 });
+        expect(value(4)).toBeNull();
+        const times = await store.listAccounts(recs.map((r) => r.id));
+        const asOfs = times.map((l) => l.map((a) => [a.providerAccountId, a.balances.asOf.toISOString(), a.updatedAt.toISOString()]));
+        expect(asOfs).toEqual([
+          [['c0-a', '2026-06-02T00:00:00.123Z', '2026-06-02T10:00:00.000Z'], ['c0-b', '2026-06-02T00:01:00.123Z', '2026-06-02T10:00:00.000Z']],
+          [['c1-a', '2026-06-02T01:00:00.123Z', '2026-06-02T10:00:00.000Z'], ['c1-b', '2026-06-02T01:01:00.123Z', '2026-06-02T10:00:00.000Z']],
+          // The conflicting re-read moved nothing.
+          [['c2-a', '2026-06-01T00:00:00.000Z', '2026-06-01T00:00:00.000Z'], ['c2-b', '2026-06-01T00:00:00.000Z', '2026-06-01T00:00:00.000Z']],
+          [['c3-a', '2026-06-02T03:00:00.123Z', '2026-06-02T10:00:00.000Z'], ['c3-b', '2026-06-02T03:01:00.123Z', '2026-06-02T10:00:00.000Z']],
+          [],
+        ]);
+        expect((await store.getConnections([recs[2]!.id]))[0]).toMatchObject({ version: 2, accountsUpdatedAt: t0 });
+      });
+
       it('lists the accounts of many connections in the order asked', async () => {
         const a = await store.insertConnection(newConnection());
         const b = await store.insertConnection(newConnection());

@@ -8,8 +8,8 @@ import type { SyncCursorState } from '../../domain/transactions-sync.js';
 import type { AccountRecord, ConnectionStore } from '../store.js';
 import type { AccountsTable, Database } from '../schema.js';
 import { turnBatcher } from './batch.js';
-import { statePatch, stateSet, writeState, written } from './connections.js';
-import { ACCOUNT_COLUMNS, CONNECTION_COLUMNS, calendarDay, decimal, inOrder, isUuid, toAccount, toCursor, toTransaction, uuids } from './rows.js';
+import { statePatch, stateSet, writeState, type stateWriter } from './connections.js';
+import { ACCOUNT_COLUMNS, calendarDay, decimal, inOrder, isUuid, toAccount, toCursor, toTransaction, uuids } from './rows.js';
 
 /**
  * Sync cursor rows are bounded per connection (one row per page handed out would grow without
@@ -69,7 +69,7 @@ type AccountTransactionQueries = Pick<
 const readTimes = (connectionId: string, accounts: readonly ProviderAccount[]) =>
   sql.join(accounts.map((a) => sql`(${accountRowId(connectionId, a.providerAccountId)}::uuid, ${a.balances.asOf}::timestamptz)`));
 
-export function accountTransactionQueries(db: Kysely<Database>): AccountTransactionQueries {
+export function accountTransactionQueries(db: Kysely<Database>, writeStateBatched: ReturnType<typeof stateWriter>): AccountTransactionQueries {
   /** The accounts of several connections in one read, per connection in the order of `connectionIds`. */
   async function accountsOf(connectionIds: readonly string[]): Promise<AccountRecord[][]> {
     const wanted = uuids(connectionIds);
@@ -101,23 +101,18 @@ export function accountTransactionQueries(db: Kysely<Database>): AccountTransact
       if (new Set(providerIds).size !== providerIds.length) throw new Error('duplicate providerAccountId in one accounts read');
       if (opts.expectedVersion !== undefined && accounts.length > 0) {
         // A re-read that finds the accounts as stored (the common case) writes the state and the
-        // accounts' read times in one compare-and-set statement, outside a transaction: every
+        // accounts' read times in one compare-and-set statement, outside a transaction and batched
+        // with concurrent re-reads' and webhooks' state writes (writeStates): every
         // change of a connection's accounts goes through the transaction below and bumps the
         // connection's version, so matching expectedVersion also proves these are still the
         // accounts compared.
         if (sameAccounts(await storedAccounts(id), accounts)) {
-          const update = db
-            .updateTable('connections')
-            .set(set)
-            .set((eb) => ({ version: eb('version', '+', 1) }))
-            .where('id', '=', id)
-            .where('version', '=', opts.expectedVersion)
-            .returning(CONNECTION_COLUMNS);
-          const { rows } = await sql`with written as (${update}),
-            times as (update accounts as a set balances_as_of = v.as_of, updated_at = ${opts.at}
-                      from (values ${readTimes(id, accounts)}) as v(id, as_of) where a.id = v.id and exists (select 1 from written))
-            select * from written`.execute(db);
-          const record = await written(db, id, rows[0], opts.expectedVersion);
+          const record = await writeStateBatched({
+            id,
+            set,
+            expectedVersion: opts.expectedVersion,
+            accountTimes: { at: opts.at, accounts: accounts.map((a) => ({ id: accountRowId(id, a.providerAccountId), asOf: a.balances.asOf })) },
+          });
           return record && { record, accountsChanged: false };
         }
       }

@@ -116,7 +116,7 @@ export async function written(db: Kysely<Database>, id: string, row: unknown, ex
   throw new ConnectionConflictError();
 }
 
-/** The SQL type of every column a state patch may set (stateSet), for the batched write's VALUES. */
+/** The SQL type of every column a state write may set (stateSet, and replaceAccounts' accounts_updated_at), for the batched write's VALUES. */
 const STATE_COLUMN_TYPES: Readonly<Record<string, string>> = {
   status: 'text',
   error: 'jsonb',
@@ -129,25 +129,30 @@ const STATE_COLUMN_TYPES: Readonly<Record<string, string>> = {
   state_refreshed_at: 'timestamptz',
   last_event_at: 'timestamptz',
   transactions_updated_at: 'timestamptz',
+  accounts_updated_at: 'timestamptz',
 };
 
-interface StateWrite {
+/** A compare-and-set of a connection's state, and what is written only if it is (in the same statement). */
+export interface StateWrite {
   id: string;
   set: Updateable<ConnectionsTable>;
   expectedVersion: number | undefined;
-  eventOutcome: WebhookOutcomeWrite | undefined;
+  /** The webhook delivery whose outcome this write is. */
+  eventOutcome?: WebhookOutcomeWrite;
+  /** New read times of the connection's stored accounts (row ids), all stamped `at` (replaceAccounts' re-read of unchanged accounts). */
+  accountTimes?: { at: Date; accounts: readonly { id: string; asOf: Date }[] };
 }
 
 /** One state write's answer from a batch: the row written (null when none matched), or its error. */
 type StateWriteResult = { row: unknown } | { error: unknown };
 
 /**
- * Several state writes (writeState's compare-and-set, each with its own columns and its webhook
- * outcome) as few statements: one UPDATE ... FROM (VALUES ...) per set of columns. A connection
- * written twice in one batch is written by two statements, in the order asked, so the second sees
- * the first (a compare-and-set then conflicts, as it would unbatched). Never throws: a statement
- * the database refuses is run again item by item, so its error reaches only the write that
- * caused it, and a statement that already succeeded is never run twice.
+ * Several state writes (each with its own columns, webhook outcome and account read times) as few
+ * statements: one UPDATE ... FROM (VALUES ...) per set of columns. A connection written twice in
+ * one batch is written by two statements, in the order asked, so the second sees the first (a
+ * compare-and-set then conflicts, as it would unbatched). Never throws: a statement the database
+ * refuses is run again item by item, so its error reaches only the write that caused it, and a
+ * statement that already succeeded is never run twice.
  */
 async function writeStates(db: Kysely<Database>, writes: readonly StateWrite[]): Promise<StateWriteResult[]> {
   const statements: { key: string; columns: string[]; ids: Set<string>; items: number[] }[] = [];
@@ -174,33 +179,80 @@ async function writeStates(db: Kysely<Database>, writes: readonly StateWrite[]):
   return results;
 }
 
-/** One UPDATE ... FROM (VALUES ...) for `items` (one set of columns, distinct connections). */
+const sqlType = (c: string) => {
+  const type = STATE_COLUMN_TYPES[c];
+  if (!type) throw new Error(`no SQL type for state column ${c}`);
+  return sql.raw(type);
+};
+
+/**
+ * One UPDATE ... FROM (VALUES ...) for `items` (one set of columns, distinct connections). What
+ * rides along (outcomes, account read times) is written from the same VALUES, joined on the rows
+ * the update returned: nothing for a write that lost its compare-and-set. Account read times go as
+ * two arrays per write, so a statement's parameter count does not grow with the accounts.
+ */
 async function writeStatement(db: Kysely<Database>, writes: readonly StateWrite[], columns: string[], items: number[], results: StateWriteResult[]): Promise<void> {
-  const cast = (c: string) => {
-    const type = STATE_COLUMN_TYPES[c];
-    if (!type) throw new Error(`no SQL type for state column ${c}`);
-    return sql.raw(type);
-  };
+  const withOutcomes = items.some((i) => writes[i]!.eventOutcome);
+  const withTimes = items.some((i) => writes[i]!.accountTimes);
   const values = items.map((i) => {
     const w = writes[i]!;
     const set = w.set as Record<string, unknown>;
-    return sql`(${sql.join([sql`${i}::int`, sql`${w.id}::uuid`, sql`${w.expectedVersion ?? null}::int`, ...columns.map((c) => sql`${set[c] ?? null}::${cast(c)}`)])})`;
+    const o = w.eventOutcome;
+    const t = w.accountTimes;
+    return sql`(${sql.join([
+      sql`${i}::int`,
+      sql`${w.id}::uuid`,
+      sql`${w.expectedVersion ?? null}::int`,
+      ...(withOutcomes ? [sql`${o?.eventId ?? null}::uuid`, sql`${o?.outcome ?? null}::text`] : []),
+      ...(withTimes
+        ? [
+            sql`${t ? t.accounts.map((a) => a.id) : null}::uuid[]`,
+            sql`${t ? t.accounts.map((a) => a.asOf.toISOString()) : null}::timestamptz[]`,
+            sql`${t?.at ?? null}::timestamptz`,
+          ]
+        : []),
+      ...columns.map((c) => sql`${set[c] ?? null}::${sqlType(c)}`),
+    ])})`;
   });
+  const names = [
+    'idx', 'id', 'expected',
+    ...(withOutcomes ? ['event_id', 'outcome'] : []),
+    ...(withTimes ? ['account_ids', 'account_times', 'accounts_at'] : []),
+    ...columns,
+  ];
+  const valuesCte = sql`v(${sql.join(names.map((c) => sql.ref(c)))}) as (values ${sql.join(values)})`;
   const assignments = [...columns.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`), sql`version = c.version + 1`];
-  const outcomes = items.filter((i) => writes[i]!.eventOutcome).map((i) => sql`(${i}::int, ${writes[i]!.eventOutcome!.eventId}::uuid, ${writes[i]!.eventOutcome!.outcome}::text)`);
-  const valuesCte = sql`v(${sql.join([sql`idx`, sql`id`, sql`expected`, ...columns.map((c) => sql.ref(c))])}) as (values ${sql.join(values)})`;
   const update = sql`update connections as c set ${sql.join(assignments)}
     from v where c.id = v.id and (v.expected is null or c.version = v.expected)
     returning ${sql.join(CONNECTION_COLUMNS.map((c) => sql`c.${sql.ref(c)}`))}, v.idx as batch_idx`;
-  // The outcome is written only for a delivery whose state was (joined on what the update returned).
-  const query = outcomes.length > 0
-    ? sql<{ batch_idx: number }>`with ${valuesCte}, written as (${update}),
-        o(idx, event_id, outcome) as (values ${sql.join(outcomes)}),
-        recorded as (update webhook_events as e set outcome = o.outcome from o join written as w on w.batch_idx = o.idx where e.id = o.event_id)
-        select * from written`
+  const riders = [
+    ...(withOutcomes
+      ? [sql`recorded as (update webhook_events as e set outcome = v.outcome from written as w join v on v.idx = w.batch_idx where e.id = v.event_id)`]
+      : []),
+    ...(withTimes
+      ? [sql`times as (update accounts as a set balances_as_of = x.as_of, updated_at = v.accounts_at
+               from written as w join v on v.idx = w.batch_idx cross join lateral unnest(v.account_ids, v.account_times) as x(id, as_of)
+               where a.id = x.id)`]
+      : []),
+  ];
+  const query = riders.length > 0
+    ? sql<{ batch_idx: number }>`with ${valuesCte}, written as (${update}), ${sql.join(riders)} select * from written`
     : sql<{ batch_idx: number }>`with ${valuesCte} ${update}`;
   const { rows } = await query.execute(db);
   for (const r of rows) results[Number(r.batch_idx)] = { row: r };
+}
+
+/**
+ * The batched compare-and-set (writeStates; batch.ts): the record written, null when the row is
+ * gone, ConnectionConflictError when it moved on, or the error of its own statement.
+ */
+export function stateWriter(db: Kysely<Database>): (w: StateWrite) => Promise<ConnectionRecord | null> {
+  const batch = turnBatcher((writes: readonly StateWrite[]) => writeStates(db, writes));
+  return async (w) => {
+    const result = await batch(w);
+    if ('error' in result) throw result.error;
+    return written(db, w.id, result.row, w.expectedVersion);
+  };
 }
 
 type ConnectionQueries = Pick<
@@ -215,7 +267,7 @@ type ConnectionQueries = Pick<
   | 'deleteConnection'
 >;
 
-export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): ConnectionQueries {
+export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher, writeStateBatched: ReturnType<typeof stateWriter>): ConnectionQueries {
   // The two reads every provider-bound request and every webhook delivery make, batched across
   // concurrent callers (batch.ts). Rows are mapped and secrets decrypted per caller, so one bad
   // row fails only its own.
@@ -232,8 +284,6 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): Co
     const found = new Map(rows.map((r) => [providerKey(r.provider, r.provider_connection_id), r]));
     return keys.map((k) => found.get(providerKey(k.provider, k.providerConnectionId)) ?? null);
   });
-
-  const stateWrites = turnBatcher((writes: readonly StateWrite[]) => writeStates(db, writes));
 
   return {
     async insertConnection(input: NewConnection) {
@@ -353,9 +403,7 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher): Co
       const set = stateSet(statePatch.parse(input));
       if (eventOutcome && !isUuid(eventOutcome.eventId)) throw new Error('eventOutcome.eventId is not a UUID');
       // Concurrent writers (webhook deliveries above all) share statements: batch.ts, writeStates.
-      const result = await stateWrites({ id, set, expectedVersion, eventOutcome });
-      if ('error' in result) throw result.error;
-      return written(db, id, result.row, expectedVersion);
+      return writeStateBatched({ id, set, expectedVersion, eventOutcome });
     },
 
     async deleteConnection(id) {
