@@ -53,6 +53,17 @@ const Scenario = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('webhooks'), url: z.string(), file: z.string(), concurrency: z.number().int().positive(), maxMs: z.number().int().positive() }),
   z.object({ kind: z.literal('refresh'), url: z.string(), token: z.string(), query: z.string(), first: z.number().int().positive(), runs: z.number().int().positive() }),
+  /** The refresh's baseline: the plaid SDK making the same `reads` /accounts/get calls, `concurrency` at a time. */
+  z.object({
+    kind: z.literal('sdkRefresh'),
+    basePath: z.string(),
+    clientId: z.string(),
+    secret: z.string(),
+    accessTokens: z.array(z.string()).min(1),
+    reads: z.number().int().positive(),
+    concurrency: z.number().int().positive(),
+    runs: z.number().int().positive(),
+  }),
   z.object({
     kind: z.literal('sse'),
     url: z.string(),
@@ -313,6 +324,38 @@ async function runRefresh(s: Extract<Scenario, { kind: 'refresh' }>) {
   return { runs, cpu: cpuBetween(c0, c1) };
 }
 
+async function runSdkRefresh(s: Extract<Scenario, { kind: 'sdkRefresh' }>) {
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: s.concurrency });
+  const client = new PlaidApi(
+    new Configuration({ basePath: s.basePath, baseOptions: { httpAgent, headers: { 'PLAID-CLIENT-ID': s.clientId, 'PLAID-SECRET': s.secret } } }),
+  );
+  const runs: { wallMs: number; accounts: number }[] = [];
+  try {
+    const c0 = await windowEdge('start');
+    for (let r = 0; r < s.runs; r++) {
+      const t0 = performance.now();
+      let next = 0;
+      let accounts = 0;
+      // `concurrency` workers share the reads, as the gateway's provider limit shares them.
+      await Promise.all(
+        Array.from({ length: Math.min(s.concurrency, s.reads) }, async () => {
+          while (next < s.reads) {
+            const i = next++;
+            const res = await client.accountsGet({ access_token: s.accessTokens[i % s.accessTokens.length]! });
+            if (res.data.accounts.length === 0) throw new Error('no accounts');
+            accounts += res.data.accounts.length;
+          }
+        }),
+      );
+      runs.push({ wallMs: performance.now() - t0, accounts });
+    }
+    const c1 = await windowEdge('end');
+    return { runs, cpu: cpuBetween(c0, c1) };
+  } finally {
+    httpAgent.destroy();
+  }
+}
+
 async function runSse(s: Extract<Scenario, { kind: 'sse' }>) {
   // One socket per subscription, as 1,000 browsers would hold.
   const pool = new Pool(s.url, { connections: s.count + 10, pipelining: 1, bodyTimeout: 0, headersTimeout: 30_000 });
@@ -380,7 +423,7 @@ async function runSse(s: Extract<Scenario, { kind: 'sse' }>) {
 }
 
 const scenario = Scenario.parse(JSON.parse(process.argv[2] ?? '{}'));
-const handlers = { http: runHttp, sdk: runSdk, gatewaySync: runGatewaySync, sdkSync: runSdkSync, webhooks: runWebhooks, refresh: runRefresh, sse: runSse } as const;
+const handlers = { http: runHttp, sdk: runSdk, gatewaySync: runGatewaySync, sdkSync: runSdkSync, webhooks: runWebhooks, refresh: runRefresh, sdkRefresh: runSdkRefresh, sse: runSse } as const;
 const result = await (handlers[scenario.kind] as (s: Scenario) => Promise<unknown>)(scenario);
 process.stdout.write(JSON.stringify(result));
 process.exit(0);

@@ -117,4 +117,13 @@ describe('batched statements', () => {
     expect(n).toBe(2);
     expect(got).toEqual(recs.map((r) => expect.objectContaining({ accountsChanged: false, record: expect.objectContaining({ id: r.id, version: 3 }) })));
   });
+  it('8 concurrent pages for 8 users are one SELECT, each page its own user\'s rows', async () => {
+    const users = Array.from({ length: 8 }, () => `user-${randomUUID()}`);
+    for (const [i, userId] of users.entries()) for (let k = 0; k <= i % 3; k++) await base.insertConnection(newConnection({ userId }));
+    let got: { items: ConnectionRecord[]; totalCount: number | null }[] = [];
+    expect(await statementsFor(async () => (got = await Promise.all(users.map((userId) => counted.listConnections({ userId }, { first: 10, after: null })))))).toBe(1);
+    expect(got.map((p) => [p.totalCount, p.items.length, p.items.every((r, k) => r.userId === users[got.indexOf(p)] && k < 3)])).toEqual(
+      users.map((_, i) => [(i % 3) + 1, (i % 3) + 1, true]),
+    );
+  });
 });

@@ -12,6 +12,7 @@ import { transactionRowId, type ProviderTransaction } from '../../src/domain/tra
 import {
   ConnectionConflictError,
   DuplicateConnectionError,
+  type ConnectionPage,
   type ConnectionRecord,
   type ConnectionStore,
   type NewConnection,
@@ -380,6 +381,32 @@ export function describeStoreSuite(name: string, harness: StoreSuiteHarness): vo
         expect(seen).toHaveLength(total);
         expect(new Set(seen.map((r) => r.id)).size).toBe(total);
         expect(seen).toEqual([...seen].sort(byNewest));
+      });
+
+      it('concurrent pages (one batched statement) each get their own rows, in list order, with their own counts', async () => {
+        const a = await seedUser(4, (i) => ({ status: i % 2 ? 'LOGIN_REQUIRED' : 'CONNECTED' }));
+        const b = await seedUser(3);
+        // Ties on createdAt: the order must still break them by id, within each page.
+        const tie = new Date('2022-02-02T00:00:00.000Z');
+        await sql`update connections set created_at = ${tie} where user_id = ${a.userId}`.execute(store.db);
+        const aRecs = a.recs.map((r) => ({ ...r, createdAt: tie })).sort(byNewest);
+        const bRecs = [...b.recs].sort(byNewest);
+        const [p1, p2, p3, p4, p5, p6] = await Promise.all([
+          store.listConnections({ userId: a.userId }, { first: 3, after: null }),
+          store.listConnections({ userId: b.userId }, { first: 10, after: null, withTotalCount: false }),
+          store.listConnections({ userId: a.userId }, { first: 2, after: { createdAt: tie, id: aRecs[1]!.id } }),
+          store.listConnections({ userId: a.userId, status: ['LOGIN_REQUIRED'] }, { first: 10, after: null }),
+          store.listConnections({ userId: b.userId }, { first: 0, after: null }),
+          store.listConnections({ userId: b.userId }, { first: 5, after: { createdAt: bRecs[2]!.createdAt, id: bRecs[2]!.id } }),
+        ]);
+        const ids = (p: ConnectionPage) => p.items.map((r) => r.id);
+        expect([ids(p1), p1.hasNextPage, p1.totalCount]).toEqual([aRecs.slice(0, 3).map((r) => r.id), true, 4]);
+        expect([ids(p2), p2.hasNextPage, p2.totalCount]).toEqual([bRecs.map((r) => r.id), false, null]);
+        expect([ids(p3), p3.hasNextPage, p3.totalCount]).toEqual([aRecs.slice(2, 4).map((r) => r.id), false, 4]);
+        expect([ids(p4), p4.totalCount]).toEqual([aRecs.filter((r) => r.status === 'LOGIN_REQUIRED').map((r) => r.id), 2]);
+        expect(p5).toEqual({ items: [], hasNextPage: true, totalCount: 3 });
+        expect(p6).toEqual({ items: [], hasNextPage: false, totalCount: 3 });
+        expect(p1.items[0]).toEqual(aRecs[0]);
       });
 
       it('rejects a malformed cursor with a typed error, not a database error', async () => {

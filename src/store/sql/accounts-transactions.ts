@@ -53,6 +53,12 @@ const providerTransaction: z.ZodType<ProviderTransaction> = z.object({
   providerCategory: z.string().nullable(),
 });
 
+// Built once: a schema built per call cost more than the parse on the re-read path (profile).
+const providerAccounts = z.array(providerAccount);
+const providerTransactions = z.array(providerTransaction);
+const removedIds = z.array(z.string().min(1));
+const readTime = z.date();
+
 const syncCursorState: z.ZodType<SyncCursorState> = z.object({
   providerCursor: z.string().nullable(),
   knownPending: z.array(z.string()),
@@ -95,8 +101,8 @@ export function accountTransactionQueries(db: Kysely<Database>, writeStateBatche
   return {
     async replaceAccounts(id, input, opts) {
       if (!isUuid(id)) return null;
-      const accounts = z.array(providerAccount).parse(input);
-      const set = { ...stateSet(statePatch.parse(opts.patch ?? {})), accounts_updated_at: z.date().parse(opts.at) };
+      const accounts = providerAccounts.parse(input);
+      const set = { ...stateSet(statePatch.parse(opts.patch ?? {})), accounts_updated_at: readTime.parse(opts.at) };
       const providerIds = accounts.map((a) => a.providerAccountId);
       if (new Set(providerIds).size !== providerIds.length) throw new Error('duplicate providerAccountId in one accounts read');
       if (opts.expectedVersion !== undefined && accounts.length > 0) {
@@ -190,8 +196,8 @@ export function accountTransactionQueries(db: Kysely<Database>, writeStateBatche
 
     async saveTransactionsPage(connectionId, page) {
       if (!isUuid(connectionId)) return null;
-      const upsert = z.array(providerTransaction).parse(page.upsert);
-      const removed = z.array(z.string().min(1)).parse(page.removed);
+      const upsert = providerTransactions.parse(page.upsert);
+      const removed = removedIds.parse(page.removed);
       const cursor = syncCursorState.parse(page.cursor);
       // A provider listing one transaction twice in a page: the last mention wins.
       const latest = new Map(upsert.map((t) => [t.providerTransactionId, t]));

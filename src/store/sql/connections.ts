@@ -1,7 +1,7 @@
 // Connections: insert, read (batched, by provider id, with their secrets), list, state writes
 // with optimistic versioning, delete.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Updateable } from 'kysely';
+import { sql, type Expression, type Kysely, type Updateable } from 'kysely';
 import { z } from 'zod';
 import { CONNECTION_STATUSES, type ProviderName } from '../../domain/connection.js';
 import {
@@ -255,6 +255,18 @@ export function stateWriter(db: Kysely<Database>): (w: StateWrite) => Promise<Co
   };
 }
 
+type PageRow = { id: string; created_at: Date; total_count: number | null } & Record<string, unknown>;
+/** A page's query: the list's columns and its count (or null), in list order. */
+type PageQuery = { execute(): Promise<PageRow[]> } & Expression<unknown>;
+
+/** The list's order: newest first, then id (uuid order is the order of its lowercase text). */
+function listOrder(a: PageRow, b: PageRow): number {
+  const t = b.created_at.getTime() - a.created_at.getTime();
+  if (t !== 0) return t;
+  const x = String(a.id).toLowerCase(), y = String(b.id).toLowerCase();
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
 type ConnectionQueries = Pick<
   ConnectionStore,
   | 'insertConnection'
@@ -283,6 +295,19 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher, wri
       .execute();
     const found = new Map(rows.map((r) => [providerKey(r.provider, r.provider_connection_id), r]));
     return keys.map((k) => found.get(providerKey(k.provider, k.providerConnectionId)) ?? null);
+  });
+
+  // Pages of concurrent list requests, one statement for all (batch.ts): each page's own query,
+  // tagged with its place, joined by UNION ALL. A page costs a round trip's share, as the reads above.
+  const pages = turnBatcher(async (queries: readonly PageQuery[]): Promise<PageRow[][]> => {
+    if (queries.length === 1) return [await queries[0]!.execute()];
+    const parts = queries.map((q, i) => sql`(select ${i}::int as batch_idx, p.* from (${q}) as p)`);
+    const { rows } = await sql<PageRow & { batch_idx: number }>`${sql.join(parts, sql` union all `)}`.execute(db);
+    const out: PageRow[][] = queries.map(() => []);
+    for (const { batch_idx, ...row } of rows) out[batch_idx]!.push(row);
+    // UNION ALL promises no order across its parts' rows: each page is put back in list order.
+    for (const page of out) page.sort(listOrder);
+    return out;
   });
 
   return {
@@ -376,24 +401,23 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher, wri
       const countQuery = base.select(sql<number>`count(*)::int`.as('n'));
       const withCount = page.withTotalCount !== false;
       // The count rides along as a scalar subquery (its own scan, one round trip for both): the
-      // round trips, not the scans, were the measured cost of a page (BENCHMARKS.md).
-      const rows = await (after
-        ? base.where(({ eb, refTuple, tuple }) => eb(refTuple('created_at', 'id'), '<', tuple(after.createdAt, after.id)))
-        : base
-      )
-        .select(CONNECTION_COLUMNS)
-        .$if(withCount, (q) => q.select(countQuery.as('total_count')))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(first + 1)
-        .execute();
+      // round trips, not the scans, were the measured cost of a page (BENCHMARKS.md). Without it
+      // the column is null, so every page has one shape and concurrent pages share a statement.
+      const rows = await pages(
+        (after ? base.where(({ eb, refTuple, tuple }) => eb(refTuple('created_at', 'id'), '<', tuple(after.createdAt, after.id))) : base)
+          .select(CONNECTION_COLUMNS)
+          .select(withCount ? countQuery.as('total_count') : sql<number | null>`null::int`.as('total_count'))
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(first + 1),
+      );
       const items = rows.slice(0, first).map(toRecord);
       const hasNextPage = rows.length > first;
       let count: number | null = null;
       if (withCount) {
-        const inRow = (rows[0] as { total_count?: number } | undefined)?.total_count;
+        const inRow = rows[0]?.total_count;
         // An empty page carries no count: with no cursor nothing matches; past a cursor, ask.
-        count = inRow !== undefined ? Number(inRow) : after ? Number((await countQuery.executeTakeFirstOrThrow()).n) : 0;
+        count = inRow !== undefined && inRow !== null ? Number(inRow) : after ? Number((await countQuery.executeTakeFirstOrThrow()).n) : 0;
       }
       return { items, hasNextPage, totalCount: count } satisfies ConnectionPage;
     },
