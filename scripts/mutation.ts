@@ -190,6 +190,21 @@ const MUTANTS: Mutant[] = [
     to: 'from v cross join lateral unnest',
     tests: ['test/store/pglite.test.ts'],
   },
+  // Round 2, performance, fourth session.
+  {
+    what: "a batched page's rows handed to the first page of the statement",
+    file: 'src/store/sql/connections.ts',
+    from: 'for (const { batch_idx, ...row } of rows) out[batch_idx]!.push(row);',
+    to: 'for (const { batch_idx, ...row } of rows) out[0]!.push(row);',
+    tests: ['test/store/pglite.test.ts'],
+  },
+  {
+    what: 'timestamptz offsets applied the wrong way round',
+    file: 'src/store/postgres.ts',
+    from: '- sign * (offsetHours * 60 + offsetMinutes)',
+    to: '+ sign * (offsetHours * 60 + offsetMinutes)',
+    tests: ['test/store/pg-dates.test.ts'],
+  },
   {
     what: 'a provider operation that failed leaves its attempts running until the deadline',
     file: 'src/providers/http.ts',
