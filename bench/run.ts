@@ -294,7 +294,7 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
   // 1. Provider-bound mutation: gateway vs the plaid SDK, instant and with 50 ms added.
   const mutation = { url: gwUrl, path: '/graphql', headers: gqlHeaders(listToken), expect: '"CreateUpdateLinkTokenPayload"' };
   const sdk = { basePath: emuUrl, clientId: plaidCreds.clientId, secret: plaidCreds.secret, userId: 'bench-sdk', accessTokens: sdkTokens };
-  const startFloor = () => start('floor-process.ts', { env: { FLOOR_PROVIDER_URL: emuUrl, FLOOR_CLIENT_ID: plaidCreds.clientId, FLOOR_SECRET: plaidCreds.secret, FLOOR_ACCESS_TOKEN: sdkTokens[0]!, FLOOR_CONNECTIONS: String(PROVIDER_CONCURRENCY) } });
+  const startFloor = () => start('floor-process.ts', { ...(GATEWAY_RUNTIME === 'dist' ? { compiled: join(repoDir, 'dist', 'bench', 'floor-process.js') } : {}), env: { FLOOR_PROVIDER_URL: emuUrl, FLOOR_CLIENT_ID: plaidCreds.clientId, FLOOR_SECRET: plaidCreds.secret, FLOOR_ACCESS_TOKEN: sdkTokens[0]!, FLOOR_CONNECTIONS: String(PROVIDER_CONCURRENCY) } });
   for (const latency of want('mutation') ? [0, LATENCY_MS] : []) {
     await emu.call('latency', { ms: latency });
     log(`createUpdateLinkToken, provider +${latency} ms`);
@@ -423,7 +423,15 @@ async function runStore(target: StoreTarget, emu: Child, bare: Child, sdkTokens:
     await emu.call('sign', { itemIds: hookConns.map((c) => c.itemId), count: WEBHOOKS, file });
     log('webhooks');
     const hooks = await load<{ accepted: number }>({ kind: 'webhooks', url: gwUrl, file, concurrency: CONCURRENCY, maxMs: WEBHOOK_MAX_MS }, { gateway: gw });
-    result.webhooks = { ...hooks, cpuUsPerRequest: { gateway: perRequest(hooks.serverCpu.gateway, hooks.accepted) } };
+    // The floor: the same deliveries verified and answered with no store (bench/floor-process.ts).
+    const fp = await startFloor();
+    const floorHooks = await load<{ accepted: number }>({ kind: 'webhooks', url: urlOf(fp), file, concurrency: CONCURRENCY, maxMs: WEBHOOK_MAX_MS }, { floor: fp });
+    await fp.stop();
+    result.webhooks = {
+      ...hooks,
+      cpuUsPerRequest: { gateway: perRequest(hooks.serverCpu.gateway, hooks.accepted) },
+      floor: { ...floorHooks, cpuUsPerRequest: perRequest(floorHooks.serverCpu.floor, floorHooks.accepted) },
+    };
     await rm(hookDir, { recursive: true, force: true });
     await emu.call('forget');
   }
@@ -560,6 +568,7 @@ function rows(store: string, r: any): string[][] {
     ...(w ? [
       [store, 'verified webhooks/s stored (applied/s; p50/p99 ms)', `${f(w.perSecond)} (${f(w.appliedPerSecond)}; ${f(w.p50Ms, 1)}/${f(w.p99Ms, 1)})`, `>= ${TARGETS.webhooksPerSecond}/s`, met(w.perSecond >= TARGETS.webhooksPerSecond && w.accepted === w.sent)],
       [store, 'webhooks: gateway CPU µs per delivery', f(w.cpuUsPerRequest.gateway), '', ''],
+      [store, 'webhooks floor (HTTP in, Plaid JWT and body hash verified, no store; experiment): deliveries/s; CPU µs each', w.floor ? `${f(w.floor.perSecond)}; ${f(w.floor.cpuUsPerRequest)}` : 'n/a', '', ''],
       [store, 'webhook outcomes', Object.entries(w.outcomes).map(([k, v]) => `${k} ${v}`).join(', '), '', ''],
     ] : []),
     ...(mem ? [

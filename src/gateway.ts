@@ -76,8 +76,11 @@ export function createGateway(deps: GatewayDeps) {
     trustProxy: deps.trustProxy ?? false,
   });
 
+  // Yoga's own Response (whatwg-node), not Node's global one: whatwg-node writes its string body
+  // to the socket directly, where a global Response is read through a web stream (the stream was
+  // most of the webhook route's Node-internal time, profiled).
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+    new yoga.fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
   /** The caller, or the 401 error to answer with (never a hint of why beyond expiry). */
   async function authenticate(request: Request): Promise<Caller | GraphQLError> {
@@ -131,7 +134,7 @@ export function createGateway(deps: GatewayDeps) {
         if (deps.metricsToken && !bearerMatches(request.headers.get('authorization'), deps.metricsToken)) {
           return endResponse(json(401, { error: 'metrics token required' }, { 'www-authenticate': 'Bearer' }));
         }
-        return endResponse(new Response(await metrics.render(), { headers: { 'content-type': METRICS_CONTENT_TYPE } }));
+        return endResponse(new fetchAPI.Response(await metrics.render(), { headers: { 'content-type': METRICS_CONTENT_TYPE } }));
       }
       const browser = await deps.browserRoutes?.(request, url);
       if (browser) return endResponse(browser);
@@ -140,10 +143,11 @@ export function createGateway(deps: GatewayDeps) {
       } else if (path === '/ready' && request.method === 'GET') {
         endResponse(await readiness());
       } else if (path.startsWith('/webhooks/')) {
-        endResponse(await webhook(request, path, requestId, serverContext));
+        const r = await webhook(request, path, requestId, serverContext);
+        endResponse(json(r.status, r.body));
       } else if (path === LINK_COMPLETE_PATH && request.method === 'GET') {
         // Default LINK_REDIRECT_URI target: a neutral page the OAuth flow returns to.
-        endResponse(new Response('<!doctype html><title>Linking complete</title><p>You can close this window.</p>', { headers: { 'content-type': 'text/html; charset=utf-8' } }));
+        endResponse(new fetchAPI.Response('<!doctype html><title>Linking complete</title><p>You can close this window.</p>', { headers: { 'content-type': 'text/html; charset=utf-8' } }));
       } else if (path !== GRAPHQL_PATH) {
         // Exactly one GraphQL path: Yoga also serves look-alikes (/graphql/, //graphql, /x/graphql)
         // that would skip the CSRF check and authentication above.

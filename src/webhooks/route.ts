@@ -16,12 +16,16 @@ const ACK_WITHIN_MS = 8_000;
 const RETRY_LATER_REASONS = new Set(['key_fetch_failed', 'key_fetch_throttled']);
 
 const LATE = Symbol('late');
-function before<T>(work: Promise<T>, at: number): Promise<T | typeof LATE> {
+/** One timer per delivery for all its stages: `before(work)` is `work`, or LATE once `ms` have passed since the start. */
+function deadline(ms: number) {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, at - Date.now()), LATE);
+    timer = setTimeout(resolve, ms, LATE);
   });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  return {
+    before: <T>(work: Promise<T>): Promise<T | typeof LATE> => Promise.race([work, late]),
+    clear: () => clearTimeout(timer),
+  };
 }
 
 export interface WebhookHandlerDeps {
@@ -48,14 +52,33 @@ export function webhookSender(request: Request, serverContext: unknown, trustPro
   return peer ?? UNKNOWN_SENDER;
 }
 
+/** The answer to a delivery, as JSON; the gateway makes it a response. */
+export interface WebhookReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
 /** Raw body in, verified event to the service. A delivery that fails verification changes nothing. */
 export function createWebhookHandler(deps: WebhookHandlerDeps) {
   const { logger } = deps;
-  const reply = (status: number, body: unknown) =>
-    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const reply = (status: number, body: Record<string, unknown>): WebhookReply => ({ status, body });
 
-  return async function handle(request: Request, path: string, requestId: string, serverContext?: unknown): Promise<Response> {
-    const ackBy = Date.now() + ACK_WITHIN_MS;
+  return async function handle(request: Request, path: string, requestId: string, serverContext?: unknown): Promise<WebhookReply> {
+    const ack = deadline(ACK_WITHIN_MS);
+    try {
+      return await handleBefore(ack.before, request, path, requestId, serverContext);
+    } finally {
+      ack.clear();
+    }
+  };
+
+  async function handleBefore(
+    before: ReturnType<typeof deadline>['before'],
+    request: Request,
+    path: string,
+    requestId: string,
+    serverContext: unknown,
+  ): Promise<WebhookReply> {
     const provider = webhookProvider(path);
     if (!provider) return reply(404, { error: 'not found' });
     if (request.method !== 'POST') return reply(405, { error: 'method not allowed' });
@@ -68,7 +91,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
 
     let verified;
     try {
-      const v = await before(verifier.verify(raw, headers, webhookSender(request, serverContext, deps.trustProxy)), ackBy);
+      const v = await before(verifier.verify(raw, headers, webhookSender(request, serverContext, deps.trustProxy)));
       if (v === LATE) throw new Error('verification did not finish in time');
       verified = v;
     } catch (e) {
@@ -85,7 +108,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     const log = { provider, eventType: verified.eventType, providerConnectionId: verified.providerConnectionId, requestId };
     let event;
     try {
-      const recorded = await before(deps.service.recordWebhook(verified), ackBy);
+      const recorded = await before(deps.service.recordWebhook(verified));
       // Not recorded in time: no acknowledgement. If the write still lands, the redelivery finds
       // it unapplied and applies it.
       if (recorded === LATE) return reply(503, { error: 'temporarily unable to record' });
@@ -110,12 +133,12 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
       },
     );
     try {
-      const outcome = await before(applying, ackBy);
+      const outcome = await before(applying);
       // Recorded: acknowledged even if applying is still running.
       return reply(200, { received: true, outcome: outcome === LATE ? 'accepted' : outcome });
     } catch {
       // Recorded but not applied: a redelivery (same key) applies it.
       return reply(500, { error: 'processing failed' });
     }
-  };
+  }
 }
