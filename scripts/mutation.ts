@@ -196,7 +196,7 @@ const MUTANTS: Mutant[] = [
     file: 'src/store/sql/connections.ts',
     from: 'for (const { batch_idx, ...row } of rows) out[batch_idx]!.push(row);',
     to: 'for (const { batch_idx, ...row } of rows) out[0]!.push(row);',
-    tests: ['test/store/pglite.test.ts'],
+    tests: ['test/store/batching.test.ts'],
   },
   {
     what: 'timestamptz offsets applied the wrong way round',

@@ -132,5 +132,5 @@ export async function openPgliteStore(opts: { dataDir: string | null; cipher: To
   setFlagsFromString(WASM_FLAGS);
   const pg = opts.dataDir === null ? await PGlite.create(OPTIONS) : await PGlite.create(opts.dataDir, OPTIONS);
   const db = new Kysely<Database>({ dialect: new PgliteDialect(pg) });
-  return createSqlStore(db, { cipher: opts.cipher });
+  return createSqlStore(db, { cipher: opts.cipher, sharePageStatements: false });
 }

@@ -277,7 +277,12 @@ type ConnectionQueries = Pick<
   | 'deleteConnection'
 >;
 
-export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher, writeStateBatched: ReturnType<typeof stateWriter>): ConnectionQueries {
+export function connectionQueries(
+  db: Kysely<Database>,
+  cipher: TokenCipher,
+  writeStateBatched: ReturnType<typeof stateWriter>,
+  sharePageStatements: boolean,
+): ConnectionQueries {
   // The two reads every provider-bound request and every webhook delivery make, batched across
   // concurrent callers (batch.ts). Rows are mapped and secrets decrypted per caller, so one bad
   // row fails only its own.
@@ -297,7 +302,7 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher, wri
 
   // Pages of concurrent list requests, one statement for all (batch.ts): each page's own query,
   // tagged with its place, joined by UNION ALL. A page costs a round trip's share, as the reads above.
-  const pages = turnBatcher(async (queries: readonly PageQuery[]): Promise<PageRow[][]> => {
+  const sharedPages = turnBatcher(async (queries: readonly PageQuery[]): Promise<PageRow[][]> => {
     if (queries.length === 1) return [await queries[0]!.execute()];
     const parts = queries.map((q, i) => sql`(select ${i}::int as batch_idx, p.* from (${q}) as p)`);
     const { rows } = await sql<PageRow & { batch_idx: number }>`${sql.join(parts, sql` union all `)}`.execute(db);
@@ -308,6 +313,7 @@ export function connectionQueries(db: Kysely<Database>, cipher: TokenCipher, wri
     for (const page of out) if (!page.every((row, i) => i === 0 || listOrder(page[i - 1]!, row) <= 0)) page.sort(listOrder);
     return out;
   });
+  const pages = sharePageStatements ? sharedPages : (q: PageQuery) => q.execute();
 
   return {
     async insertConnection(input: NewConnection) {
