@@ -107,7 +107,7 @@ export async function writeState(
 }
 
 /** A state write's answer: the record, null when the row is gone, or a conflict when it moved on. */
-export async function written(db: Kysely<Database>, id: string, row: unknown, expectedVersion: number | undefined): Promise<ConnectionRecord | null> {
+async function written(db: Kysely<Database>, id: string, row: unknown, expectedVersion: number | undefined): Promise<ConnectionRecord | null> {
   if (row) return toRecord(row);
   if (expectedVersion === undefined) return null;
   // Nothing matched: either the row is gone (null) or it moved on (conflict).
