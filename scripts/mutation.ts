@@ -75,8 +75,8 @@ const MUTANTS: Mutant[] = [
   {
     what: 'any scope containing the letters "admin" makes an admin',
     file: 'src/auth/auth.ts',
-    from: "const caller = { userId: sub, admin: scope.includes('admin') };",
-    to: "const caller = { userId: sub, admin: scope.some((s) => s.includes('admin')) };",
+    from: "const caller: Caller = Object.freeze({ userId: sub, admin: scope.includes('admin') });",
+    to: "const caller: Caller = Object.freeze({ userId: sub, admin: scope.some((s) => s.includes('admin')) });",
     tests: ['test/auth/auth.test.ts'],
   },
   {
