@@ -126,4 +126,12 @@ describe('batched statements', () => {
       users.map((_, i) => [(i % 3) + 1, (i % 3) + 1, true]),
     );
   });
+  it('with sharePageStatements off (the embedded engine\'s setting), each page is its own statement', async () => {
+    const own = createSqlStore(base.db.withPlugin(counter), { cipher, sharePageStatements: false });
+    const users = Array.from({ length: 4 }, () => `user-${randomUUID()}`);
+    for (const userId of users) await base.insertConnection(newConnection({ userId }));
+    let got: { items: ConnectionRecord[] }[] = [];
+    expect(await statementsFor(async () => (got = await Promise.all(users.map((userId) => own.listConnections({ userId }, { first: 10, after: null })))))).toBe(4);
+    expect(got.map((p) => p.items.map((r) => r.userId))).toEqual(users.map((u) => [u]));
+  });
 });
