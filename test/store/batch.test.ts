@@ -31,6 +31,21 @@ describe('turnBatcher', () => {
     expect(calls).toEqual([[1], [5]]);
   });
 
+  it('with a weight limit, a batch takes items while their total stays within it (the first always)', async () => {
+    const calls: number[][] = [];
+    const ask = turnBatcher(
+      async (items: readonly number[]) => {
+        calls.push([...items]);
+        return items.map((n) => n * 2);
+      },
+      { weight: (n) => n, max: 10 },
+    );
+    const answers = await Promise.all([4, 6, 1, 12, 3, 3, 3, 3].map(ask));
+    expect(answers).toEqual([8, 12, 2, 24, 6, 6, 6, 6]);
+    // 4+6 = 10 fits; +1 would not. 1 alone, as 1+12 is over; 12 alone though over; 3+3+3 = 9; the last 3.
+    expect(calls).toEqual([[4, 6], [1], [12], [3, 3, 3], [3]]);
+  });
+
   it(`a batch holds at most ${MAX_BATCH}; the rest go in the next`, async () => {
     const { ask, calls } = doubling();
     const n = MAX_BATCH + 7;

@@ -134,4 +134,12 @@ describe('batched statements', () => {
     expect(await statementsFor(async () => (got = await Promise.all(users.map((userId) => own.listConnections({ userId }, { first: 10, after: null })))))).toBe(4);
     expect(got.map((p) => p.items.map((r) => r.userId))).toEqual(users.map((u) => [u]));
   });
+  it('concurrent pages of 500 share statements up to 5,000 rows each: 12 pages are two statements', async () => {
+    const users = Array.from({ length: 12 }, () => `user-${randomUUID()}`);
+    for (const userId of users) await base.insertConnection(newConnection({ userId }));
+    let got: { items: ConnectionRecord[] }[] = [];
+    // 501 rows each at most (a page asks one more than it shows): 9 fit in 5,000, the other 3 go in a second.
+    expect(await statementsFor(async () => (got = await Promise.all(users.map((userId) => counted.listConnections({ userId }, { first: 500, after: null })))))).toBe(2);
+    expect(got.map((p) => p.items.map((r) => r.userId))).toEqual(users.map((u) => [u]));
+  });
 });

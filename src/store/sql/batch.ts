@@ -12,8 +12,14 @@ export const MAX_BATCH = 500;
  *
  * `run` answers in the order of its items. When a batch of several fails, each item is run again
  * alone, so one item the database refuses fails only its own caller.
+ *
+ * `limit` bounds what one batch may weigh (say, the rows its statement may answer): items go in
+ * while the total stays within `max`, the first always; the rest wait for the next batch.
  */
-export function turnBatcher<I, O>(run: (items: readonly I[]) => Promise<O[]>): (item: I) => Promise<O> {
+export function turnBatcher<I, O>(
+  run: (items: readonly I[]) => Promise<O[]>,
+  limit?: { weight: (item: I) => number; max: number },
+): (item: I) => Promise<O> {
   type Waiting = { item: I; resolve: (o: O) => void; reject: (e: unknown) => void };
   const queue: Waiting[] = [];
 
@@ -23,8 +29,20 @@ export function turnBatcher<I, O>(run: (items: readonly I[]) => Promise<O[]>): (
     return out;
   }
 
+  /** How many queued items the next batch takes. */
+  function taken(): number {
+    const n = Math.min(queue.length, MAX_BATCH);
+    if (!limit) return n;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      total += limit.weight(queue[i]!.item);
+      if (total > limit.max && i > 0) return i;
+    }
+    return n;
+  }
+
   async function flush(): Promise<void> {
-    const batch = queue.splice(0, MAX_BATCH);
+    const batch = queue.splice(0, taken());
     if (queue.length > 0) setImmediate(flush);
     try {
       const out = await answered(batch);

@@ -258,6 +258,10 @@ export function stateWriter(db: Kysely<Database>): (w: StateWrite) => Promise<Co
 type PageRow = { id: string; created_at: Date; total_count: number | null } & Record<string, unknown>;
 /** A page's query: the list's columns and its count (or null), in list order. */
 type PageQuery = { execute(): Promise<PageRow[]> } & Expression<unknown>;
+/** A page to read: its query and the most rows it may answer. */
+type PageRead = { query: PageQuery; rows: number };
+/** Rows one shared page statement may answer at most: many concurrent large pages go in several, not one huge result. */
+const SHARED_PAGE_ROWS = 5_000;
 
 /** The list's order: newest first, then id (PostgreSQL writes uuids in lowercase, whose text order is the uuid order). */
 function listOrder(a: PageRow, b: PageRow): number {
@@ -302,18 +306,21 @@ export function connectionQueries(
 
   // Pages of concurrent list requests, one statement for all (batch.ts): each page's own query,
   // tagged with its place, joined by UNION ALL. A page costs a round trip's share, as the reads above.
-  const sharedPages = turnBatcher(async (queries: readonly PageQuery[]): Promise<PageRow[][]> => {
-    if (queries.length === 1) return [await queries[0]!.execute()];
-    const parts = queries.map((q, i) => sql`(select ${i}::int as batch_idx, p.* from (${q}) as p)`);
-    const { rows } = await sql<PageRow & { batch_idx: number }>`${sql.join(parts, sql` union all `)}`.execute(db);
-    const out: PageRow[][] = queries.map(() => []);
-    for (const { batch_idx, ...row } of rows) out[batch_idx]!.push(row);
-    // UNION ALL promises no order across its parts' rows: each page is put back in list order
-    // (checked first: it almost always comes back in order, and a check allocates nothing).
-    for (const page of out) if (!page.every((row, i) => i === 0 || listOrder(page[i - 1]!, row) <= 0)) page.sort(listOrder);
-    return out;
-  });
-  const pages = sharePageStatements ? sharedPages : (q: PageQuery) => q.execute();
+  const sharedPages = turnBatcher(
+    async (reads: readonly PageRead[]): Promise<PageRow[][]> => {
+      if (reads.length === 1) return [await reads[0]!.query.execute()];
+      const parts = reads.map((r, i) => sql`(select ${i}::int as batch_idx, p.* from (${r.query}) as p)`);
+      const { rows } = await sql<PageRow & { batch_idx: number }>`${sql.join(parts, sql` union all `)}`.execute(db);
+      const out: PageRow[][] = reads.map(() => []);
+      for (const { batch_idx, ...row } of rows) out[batch_idx]!.push(row);
+      // UNION ALL promises no order across its parts' rows: each page is put back in list order
+      // (checked first: it almost always comes back in order, and a check allocates nothing).
+      for (const page of out) if (!page.every((row, i) => i === 0 || listOrder(page[i - 1]!, row) <= 0)) page.sort(listOrder);
+      return out;
+    },
+    { weight: (r) => r.rows, max: SHARED_PAGE_ROWS },
+  );
+  const pages = sharePageStatements ? sharedPages : (r: PageRead) => r.query.execute();
 
   return {
     async insertConnection(input: NewConnection) {
@@ -408,14 +415,15 @@ export function connectionQueries(
       // The count rides along as a scalar subquery (its own scan, one round trip for both): the
       // round trips, not the scans, were the measured cost of a page (BENCHMARKS.md). Without it
       // the column is null, so every page has one shape and concurrent pages share a statement.
-      const rows = await pages(
-        (after ? base.where(({ eb, refTuple, tuple }) => eb(refTuple('created_at', 'id'), '<', tuple(after.createdAt, after.id))) : base)
+      const rows = await pages({
+        query: (after ? base.where(({ eb, refTuple, tuple }) => eb(refTuple('created_at', 'id'), '<', tuple(after.createdAt, after.id))) : base)
           .select(CONNECTION_COLUMNS)
           .select(withCount ? countQuery.as('total_count') : sql<number | null>`null::int`.as('total_count'))
           .orderBy('created_at', 'desc')
           .orderBy('id', 'desc')
           .limit(first + 1),
-      );
+        rows: first + 1,
+      });
       const items = rows.slice(0, first).map(toRecord);
       const hasNextPage = rows.length > first;
       let count: number | null = null;
