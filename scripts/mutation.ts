@@ -156,7 +156,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     what: "a webhook's outcome written even when its state write lost the race",
-    file: 'src/store/sql/connections.ts',
+    file: 'src/store/sql/state-writes.ts',
     from: 'set outcome = v.outcome from written as w join v on v.idx = w.batch_idx where e.id = v.event_id',
     to: 'set outcome = v.outcome from v where e.id = v.event_id',
     tests: ['test/store/pglite.test.ts'],
@@ -171,21 +171,21 @@ const MUTANTS: Mutant[] = [
   },
   {
     what: 'two writes of one connection in one batched statement (one of them silently lost)',
-    file: 'src/store/sql/connections.ts',
+    file: 'src/store/sql/state-writes.ts',
     from: 'let st = statements.find((x) => x.key === key && !x.ids.has(id));',
     to: 'let st = statements.find((x) => x.key === key);',
     tests: ['test/store/pglite.test.ts'],
   },
   {
     what: "a refused state statement's neighbours fail with it",
-    file: 'src/store/sql/connections.ts',
+    file: 'src/store/sql/state-writes.ts',
     from: 'for (const i of st.items) await writeStatement(db, writes, st.columns, [i], results).catch((err: unknown) => (results[i] = { error: err }));',
     to: 'for (const i of st.items) results[i] = { error: e };',
     tests: ['test/store/pglite.test.ts'],
   },
   {
     what: "a re-read's read times written even when its compare-and-set lost",
-    file: 'src/store/sql/connections.ts',
+    file: 'src/store/sql/state-writes.ts',
     from: 'from written as w join v on v.idx = w.batch_idx cross join lateral unnest',
     to: 'from v cross join lateral unnest',
     tests: ['test/store/pglite.test.ts'],

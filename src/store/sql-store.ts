@@ -6,9 +6,10 @@ import type { TokenCipher } from './crypto.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations.js';
 import type { Database } from './schema.js';
 import { accountTransactionQueries } from './sql/accounts-transactions.js';
-import { connectionQueries, stateWriter } from './sql/connections.js';
+import { connectionQueries } from './sql/connections.js';
 import { verifyKey } from './sql/credentials.js';
 import { providerUserQueries } from './sql/provider-users.js';
+import { stateWriter } from './sql/state-writes.js';
 import { webhookEventQueries } from './sql/webhook-events.js';
 
 export { InvalidCursorError } from './sql/connections.js';

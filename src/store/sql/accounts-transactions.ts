@@ -8,7 +8,8 @@ import type { SyncCursorState } from '../../domain/transactions-sync.js';
 import type { AccountRecord, ConnectionStore } from '../store.js';
 import type { AccountsTable, Database } from '../schema.js';
 import { turnBatcher } from './batch.js';
-import { statePatch, stateSet, writeState, type stateWriter } from './connections.js';
+import { statePatch, stateSet } from './connections.js';
+import { writeState, type stateWriter } from './state-writes.js';
 import { ACCOUNT_COLUMNS, calendarDay, decimal, inOrder, isUuid, toAccount, toCursor, toTransaction, uuids } from './rows.js';
 
 /**
