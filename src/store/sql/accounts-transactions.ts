@@ -92,7 +92,9 @@ export function accountTransactionQueries(db: Kysely<Database>, writeStateBatche
     for (const row of rows) {
       const a = toAccount(row);
       const key = a.connectionId.toLowerCase();
-      byConnection.set(key, [...(byConnection.get(key) ?? []), a]);
+      const list = byConnection.get(key);
+      if (list) list.push(a);
+      else byConnection.set(key, [a]);
     }
     return connectionIds.map((id) => (isUuid(id) ? byConnection.get(id.toLowerCase()) ?? [] : []));
   }
